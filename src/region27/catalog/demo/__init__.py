@@ -1,0 +1,1 @@
+"""Demonstration content for region27 (organisations, accounts and entries)."""

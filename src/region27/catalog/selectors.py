@@ -1,0 +1,115 @@
+"""Every read of the catalog, with the acting user, so permissions cannot be forgotten."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from region27.accounts.models import Membership, Organisation, Role
+from region27.accounts.policy import can_view
+from region27.catalog.models import Entry, EntryVersion, SlugRedirect, Status
+from region27.territories.models import Territory
+
+
+def _member_org_ids(user: Any) -> list[int]:
+    if user is None or not user.is_authenticated:
+        return []
+    return list(Membership.objects.filter(user=user).values_list("organisation_id", flat=True))
+
+
+def entries_visible_to(user: Any) -> QuerySet[Entry]:
+    """Published entries, plus every entry of the organisations the user belongs to."""
+    qs = Entry.objects.all()
+    org_ids = _member_org_ids(user)
+    if org_ids:
+        return qs.filter(Q(status=Status.PUBLISHED) | Q(organisation_id__in=org_ids))
+    return qs.filter(status=Status.PUBLISHED)
+
+
+@dataclass
+class EntryFilters:
+    kinds: list[str] = field(default_factory=list)
+    themes: list[str] = field(default_factory=list)
+    organisations: list[str] = field(default_factory=list)
+    licences: list[str] = field(default_factory=list)
+    territory: Territory | None = None
+    text: str = ""
+    statuses: list[str] = field(default_factory=list)
+
+
+def entry_list(*, user: Any, filters: EntryFilters | None = None) -> QuerySet[Entry]:
+    """Entries the user may see, filtered; repeating a filter value means OR."""
+    f = filters or EntryFilters()
+    qs = entries_visible_to(user)
+    qs = qs.filter(status__in=f.statuses or [Status.PUBLISHED])
+    if f.kinds:
+        qs = qs.filter(kind__in=f.kinds)
+    if f.themes:
+        qs = qs.filter(themes__slug__in=f.themes)
+    if f.organisations:
+        qs = qs.filter(organisation__slug__in=f.organisations)
+    if f.licences:
+        qs = qs.filter(licence__in=f.licences)
+    if f.territory is not None:
+        from region27.territories.selectors import territory_descendant_ids
+
+        qs = qs.filter(territories__in=territory_descendant_ids(f.territory))
+    for word in f.text.split()[:10]:
+        qs = qs.filter(Q(title__icontains=word) | Q(summary__icontains=word))
+    return (
+        qs.distinct().select_related("organisation").order_by("-published_at", "-modified_at", "pk")
+    )
+
+
+def entry_get(*, user: Any, slug: str) -> tuple[Entry | None, str | None]:
+    """The entry the user may see at `slug`, or the slug it moved to (for a 301)."""
+    entry = (
+        Entry.objects.select_related("organisation", "organisation__territory")
+        .prefetch_related("territories", "themes")
+        .filter(slug=slug)
+        .first()
+    )
+    if entry is None:
+        redirect = SlugRedirect.objects.select_related("entry").filter(old_slug=slug).first()
+        if redirect is not None and can_view(user, redirect.entry):
+            return None, redirect.entry.slug
+        return None, None
+    if not can_view(user, entry):
+        return None, None
+    return entry, None
+
+
+def entry_versions(*, user: Any, entry: Entry) -> QuerySet[EntryVersion]:
+    if not can_view(user, entry):
+        return EntryVersion.objects.none()
+    return entry.versions.select_related("actor").order_by("-number")
+
+
+def validation_queue(*, user: Any) -> QuerySet[Entry]:
+    """Submitted entries waiting for this élu."""
+    if user is None or not user.is_authenticated:
+        return Entry.objects.none()
+    org_ids = Membership.objects.filter(user=user, role=Role.ELU).values_list(
+        "organisation_id", flat=True
+    )
+    return (
+        Entry.objects.filter(status=Status.SUBMITTED, organisation_id__in=list(org_ids))
+        .select_related("organisation")
+        .order_by("submitted_at")
+    )
+
+
+def organisation_entries(*, user: Any, organisation: Organisation) -> QuerySet[Entry]:
+    qs = entries_visible_to(user).filter(organisation=organisation)
+    return qs.select_related("organisation").order_by("-modified_at")
+
+
+def entry_facet_counts(*, qs: QuerySet[Entry]) -> dict[str, list[tuple[str, int]]]:
+    kinds = qs.order_by().values("kind").annotate(n=Count("pk", distinct=True))
+    return {"kind": [(row["kind"], row["n"]) for row in kinds]}
+
+
+def entries_about_territory(*, user: Any, territory: Territory) -> QuerySet[Entry]:
+    return entry_list(user=user, filters=EntryFilters(territory=territory))

@@ -1,0 +1,25 @@
+"""Test settings: fast hashing, in-memory mail, data in a temporary folder."""
+
+import os
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("REGION27_DATA_DIR", tempfile.mkdtemp(prefix="region27-test-data-"))
+
+from .base import *  # noqa: F403
+from .base import DATA_DIR
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="region27-test-media-"))
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+REGION27_REFUSE_DEMO_ACCOUNTS = False

@@ -1,0 +1,12 @@
+"""Root URL configuration: each interface brings its own routes."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("region27.web.urls")),
+]
+
+handler404 = "region27.web.views.errors.not_found"
+handler500 = "region27.web.views.errors.server_error"
+handler403 = "region27.web.views.errors.forbidden"
+handler400 = "region27.web.views.errors.bad_request"

@@ -1,0 +1,1 @@
+"""Statistics engine for ex-post evaluation (synthetic control, placebos, DiD)."""

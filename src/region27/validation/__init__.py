@@ -1,0 +1,1 @@
+"""Validation of tabular files against Table Schemas."""

@@ -1,0 +1,573 @@
+"""Reading tabular sources (CSV, XLSX, ODS) into chunks of string columns.
+
+Everything is read as text: typing is the validator's job. A CSV file is read in
+byte chunks cut on record boundaries (a newline outside quotes), so memory does
+not grow with the file. Each chunk becomes a polars ``DataFrame`` with one
+``String`` column per header position (``c0``, ``c1``...), plus the number of
+cells each record really had (to report missing and extra cells) and the values
+of extra cells.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, BinaryIO
+
+import polars as pl
+
+from .model import EngineInputError, Limits
+
+CANDIDATE_DELIMITERS = (",", ";", "\t", "|")
+RAW_SEPARATORS = ("\x1f", "\x1e", "\x1d", "\x1c", "\x01", "\x02")
+SOURCE = str | Path | bytes | BinaryIO
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+_BINARY_MAGIC = {
+    b"\x89PNG": "une image PNG",
+    b"\xff\xd8\xff": "une image JPEG",
+    b"GIF8": "une image GIF",
+    b"%PDF": "un document PDF",
+    b"\x1f\x8b": "une archive gzip",
+    b"BZh": "une archive bzip2",
+    b"7z\xbc\xaf": "une archive 7z",
+    b"Rar!": "une archive RAR",
+}
+_CSV_SIZE_READ = 1024 * 1024
+
+
+@dataclass
+class Chunk:
+    """A block of consecutive records of the table (header excluded)."""
+
+    frame: pl.DataFrame  # String columns c0..c{n-1}, "" for absent cells
+    counts: pl.Series  # number of cells each record had
+    extras: dict[int, list[str]]  # local row index -> values beyond the header
+    start: int  # 0-based index of the first record among data records
+    bytes_done: int
+
+
+@dataclass
+class Table:
+    header: list[str]
+    encoding: str | None
+    delimiter: str | None
+    total_bytes: int | None
+    chunks: Iterator[Chunk]
+    format: str = "csv"
+    notes: list[str] = field(default_factory=list)
+
+
+def _col(i: int) -> str:
+    return f"c{i}"
+
+
+# --------------------------------------------------------------------------- opening
+
+
+def _open(source: SOURCE, limits: Limits) -> tuple[IO[bytes], int | None, str, bool]:
+    """Return (binary stream, size if known, name, must_close)."""
+    if isinstance(source, bytes | bytearray):
+        return io.BytesIO(bytes(source)), len(source), "", True
+    if isinstance(source, str | Path):
+        path = Path(source)
+        try:
+            size = path.stat().st_size
+            if path.is_dir():
+                raise EngineInputError("file-unreadable", f"{path} est un dossier, pas un fichier.")
+            stream: IO[bytes] = path.open("rb")
+        except OSError as exc:
+            raise EngineInputError(
+                "file-unreadable", f"Le fichier {path} ne peut pas être lu ({exc.strerror})."
+            ) from exc
+        return stream, size, path.name.lower(), True
+    size = None
+    try:
+        pos = source.tell()
+        source.seek(0, os.SEEK_END)
+        size = source.tell() - pos
+        source.seek(pos)
+    except (OSError, AttributeError, ValueError):
+        size = None
+    return source, size, str(getattr(source, "name", "") or "").lower(), False
+
+
+def _too_large(limits: Limits) -> EngineInputError:
+    return EngineInputError(
+        "file-too-large",
+        "Le fichier dépasse la taille maximale autorisée "
+        f"({limits.max_file_size:_} octets).".replace("_", " "),
+    )
+
+
+def open_table(source: SOURCE, *, sheet: str | None = None, limits: Limits) -> Table:
+    """Open ``source`` and return its header and an iterator over chunks."""
+    stream, size, _name, must_close = _open(source, limits)
+    if size is not None and size > limits.max_file_size:
+        if must_close:
+            stream.close()
+        raise _too_large(limits)
+    head = stream.read(8192)
+    if not head:
+        if must_close:
+            stream.close()
+        raise EngineInputError("empty-file", "Le fichier est vide.")
+    try:
+        if head.startswith(b"PK\x03\x04") or head.startswith(b"\xd0\xcf\x11\xe0"):
+            rest = stream.read(limits.max_file_size + 1 - len(head))
+            data = head + rest
+            if len(data) > limits.max_file_size:
+                raise _too_large(limits)
+            return _open_spreadsheet(data, sheet=sheet, limits=limits)
+        for magic, what in _BINARY_MAGIC.items():
+            if head.startswith(magic):
+                raise EngineInputError(
+                    "binary-file",
+                    f"Le fichier n'est pas un tableau CSV, XLSX ou ODS : il s'agit de {what}.",
+                )
+        if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise EngineInputError(
+                "binary-file",
+                "Le fichier contient des données binaires : ce n'est pas un fichier CSV.",
+            )
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise EngineInputError(
+                "unsupported-encoding",
+                "Le fichier est encodé en UTF-16 ; enregistrez-le en UTF-8 et réessayez.",
+            )
+    except BaseException:
+        if must_close:
+            stream.close()
+        raise
+    return _open_csv(stream, head, size, limits, must_close)
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+class _Decoder:
+    """Streaming encoding detection: UTF-8 first, Windows-1252 otherwise."""
+
+    def __init__(self, bom: bool) -> None:
+        self.state = "utf-8-sig" if bom else None  # None = only ASCII seen so far
+        self.reported: str | None = "utf-8-sig" if bom else None
+
+    @property
+    def encoding(self) -> str:
+        return self.reported or "utf-8"
+
+    def to_utf8(self, chunk: bytes) -> bytes:
+        if chunk.isascii():
+            return chunk
+        if self.state in (None, "utf-8", "utf-8-sig"):
+            try:
+                chunk.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                if self.state is not None or _UTF8_MULTIBYTE.search(chunk):
+                    raise EngineInputError(
+                        "mixed-encoding",
+                        "Le fichier mélange plusieurs encodages (UTF-8 et un autre, "
+                        f"octet invalide près de la position {exc.start}) ; enregistrez-le "
+                        "entièrement en UTF-8.",
+                    ) from exc
+                self.state = self.reported = "windows-1252"
+            else:
+                if self.state is None:
+                    self.state = self.reported = "utf-8"
+                return chunk
+        # windows-1252, with latin-1 for the 5 bytes it leaves undefined
+        text = chunk.decode("cp1252", errors="surrogateescape")
+        if (
+            "\udc81" in text
+            or "\udc8d" in text
+            or "\udc8f" in text
+            or "\udc90" in text
+            or ("\udc9d" in text)
+        ):
+            text = chunk.decode("latin-1")
+        return text.encode("utf-8")
+
+
+def _sniff_delimiter(sample: str) -> str:
+    lines = sample.splitlines()[:50]
+    if len(lines) > 1 and not sample.endswith(("\n", "\r")):
+        lines = lines[:-1]
+    best, best_score = ",", -1.0
+    for delim in CANDIDATE_DELIMITERS:
+        try:
+            rows = list(csv.reader(lines, delimiter=delim))
+        except csv.Error:
+            continue
+        rows = [r for r in rows if r]
+        if not rows:
+            continue
+        width = len(rows[0])
+        if width < 2:
+            continue
+        consistent = sum(1 for r in rows if len(r) == width) / len(rows)
+        score = consistent * 1000 + width
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _find_cut(buf: bytes | bytearray, start: int = 0) -> int:
+    """Index of the last newline of ``buf`` that is outside quotes, or -1."""
+    pos = buf.rfind(b"\n", start)
+    if pos < 0:
+        return -1
+    quotes = buf.count(b'"', 0, pos)
+    while pos >= start:
+        if quotes % 2 == 0:
+            return pos
+        prev = buf.rfind(b"\n", start, pos)
+        if prev < 0:
+            return -1
+        quotes -= buf.count(b'"', prev, pos)
+        pos = prev
+    return -1
+
+
+def _first_cut(buf: bytes | bytearray) -> int:
+    """Index of the first newline outside quotes, or -1."""
+    quotes = 0
+    pos = 0
+    while True:
+        nxt = buf.find(b"\n", pos)
+        if nxt < 0:
+            return -1
+        quotes += buf.count(b'"', pos, nxt)
+        if quotes % 2 == 0:
+            return nxt
+        pos = nxt + 1
+
+
+def _line_too_long(limits: Limits) -> EngineInputError:
+    return EngineInputError(
+        "line-too-long",
+        "Une ligne du fichier dépasse la longueur maximale autorisée "
+        f"({limits.max_line_length} octets) : le fichier n'est sans doute pas un CSV valide.",
+    )
+
+
+def _open_csv(
+    stream: IO[bytes], head: bytes, size: int | None, limits: Limits, must_close: bool
+) -> Table:
+    bom = head.startswith(codecs.BOM_UTF8)
+    decoder = _Decoder(bom)
+    buf = bytearray(head[3:] if bom else head)
+    read_total = len(head)
+    # read the header record
+    while True:
+        cut = _first_cut(buf)
+        if cut >= 0:
+            break
+        if len(buf) > limits.max_line_length:
+            if must_close:
+                stream.close()
+            raise _line_too_long(limits)
+        data = stream.read(_CSV_SIZE_READ)
+        read_total += len(data)
+        if not data:
+            cut = len(buf)
+            break
+        buf += data
+    header_bytes = bytes(buf[:cut]).rstrip(b"\r")
+    rest = bytes(buf[cut + 1 :])
+    if not header_bytes.strip() and not rest.strip():
+        if must_close:
+            stream.close()
+        raise EngineInputError("empty-file", "Le fichier est vide.")
+    # sample for delimiter sniffing: header plus what we already have
+    sample_bytes = header_bytes + b"\n" + rest[:65536]
+    try:
+        sample = decoder.to_utf8(sample_bytes[: _find_cut(sample_bytes) + 1] or sample_bytes)
+    except EngineInputError:
+        if must_close:
+            stream.close()
+        raise
+    decoder = _Decoder(bom)  # restart detection, the chunks will be decoded again
+    delimiter = _sniff_delimiter(sample.decode("utf-8"))
+    header_text = decoder.to_utf8(header_bytes).decode("utf-8")
+    header = next(csv.reader([header_text], delimiter=delimiter), [])
+    if len(header) > limits.max_columns:
+        if must_close:
+            stream.close()
+        raise EngineInputError(
+            "too-many-columns",
+            f"Le fichier a {len(header)} colonnes ; le maximum autorisé est {limits.max_columns}.",
+        )
+    table = Table(
+        header=header,
+        encoding=None,
+        delimiter=delimiter,
+        total_bytes=size,
+        chunks=iter(()),
+    )
+
+    def chunks() -> Iterator[Chunk]:
+        nonlocal read_total
+        pending = bytearray(rest)
+        start = 0
+        done = len(header_bytes) + 1
+        try:
+            eof = False
+            while not eof:
+                data = stream.read(limits.chunk_size)
+                read_total += len(data)
+                if read_total > limits.max_file_size:
+                    raise _too_large(limits)
+                if not data:
+                    eof = True
+                    block = bytes(pending)
+                    pending = bytearray()
+                else:
+                    pending += data
+                    cut = _find_cut(pending)
+                    if cut < 0:
+                        if len(pending) > limits.max_line_length:
+                            raise _line_too_long(limits)
+                        continue
+                    block = bytes(pending[: cut + 1])
+                    del pending[: cut + 1]
+                if not block:
+                    continue
+                utf8 = decoder.to_utf8(block)
+                table.encoding = decoder.encoding
+                done += len(block)
+                chunk = _parse_block(utf8, len(header), delimiter, limits)
+                chunk.start = start
+                chunk.bytes_done = done
+                start += chunk.frame.height
+                yield chunk
+        finally:
+            if must_close:
+                stream.close()
+
+    table.encoding = decoder.encoding if not header_text.isascii() else None
+    if not header_bytes.isascii():
+        table.encoding = decoder.encoding
+    table.chunks = chunks()
+    table.notes.append("bom" if bom else "")
+    if bom:
+        table.encoding = "utf-8-sig"
+    return table
+
+
+def _parse_block(data: bytes, width: int, delimiter: str, limits: Limits) -> Chunk:
+    """Parse UTF-8 bytes holding whole records."""
+    names = [_col(i) for i in range(width)]
+    raw_sep = next((s for s in RAW_SEPARATORS if s.encode() not in data), None)
+    fast = raw_sep is not None and b"\r" not in data.replace(b"\r\n", b"")
+    if fast:
+        assert raw_sep is not None
+        try:
+            lines = pl.read_csv(
+                data,
+                has_header=False,
+                separator=raw_sep,
+                quote_char=None,
+                schema={"l": pl.String},
+                empty_string_is_null=False,
+                truncate_ragged_lines=True,
+            )["l"]
+            longest = lines.str.len_bytes().max()
+            if isinstance(longest, int) and longest > limits.max_line_length:
+                raise _line_too_long(limits)
+            quotes = lines.str.count_matches('"', literal=True)
+            if bool((quotes % 2 == 1).any()):
+                # records spanning several lines (newline inside quotes): glue the lines
+                # of each record back together
+                inside = (quotes % 2).cum_sum() % 2
+                starts = inside.shift(1, fill_value=0) == 0
+                record = starts.cast(pl.Int64).cum_sum().alias("_rec")
+                lines = (
+                    pl.DataFrame([lines, record])
+                    .group_by("_rec", maintain_order=True)
+                    .agg(pl.col("l").str.join("\n"))["l"]
+                )
+                quotes = lines.str.count_matches('"', literal=True)
+            frame = pl.read_csv(
+                data,
+                has_header=False,
+                separator=delimiter,
+                quote_char='"',
+                schema=dict.fromkeys(names, pl.String),
+                missing_columns="insert",
+                truncate_ragged_lines=True,
+                empty_string_is_null=False,
+            )
+            if frame.height != lines.len():
+                fast = False
+        except pl.exceptions.PolarsError:
+            fast = False
+    if fast:
+        unquoted = pl.when(quotes > 0).then(lines.str.replace_all('"[^"]*"', "")).otherwise(lines)
+        counts = (
+            pl.select(
+                pl.when(lines == "")
+                .then(0)
+                .otherwise(unquoted.str.count_matches(delimiter, literal=True) + 1)
+                .cast(pl.Int64)
+                .alias("n")
+            )
+        )["n"]
+        extras: dict[int, list[str]] = {}
+        over = (counts > width).arg_true().to_list()
+        for idx in over:
+            row = next(csv.reader(io.StringIO(lines[idx], newline=""), delimiter=delimiter), [])
+            extras[idx] = row[width:]
+        frame = frame.fill_null("")
+        return Chunk(frame=frame, counts=counts, extras=extras, start=0, bytes_done=0)
+    return _parse_block_python(data, width, delimiter, names)
+
+
+def _parse_block_python(data: bytes, width: int, delimiter: str, names: list[str]) -> Chunk:
+    text = data.decode("utf-8")
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False))
+    except csv.Error as exc:  # e.g. NUL byte
+        raise EngineInputError("csv-unreadable", f"Le fichier CSV est illisible ({exc}).") from exc
+    counts = pl.Series("n", [len(r) for r in rows], dtype=pl.Int64)
+    columns = {
+        name: pl.Series(name, [r[j] if j < len(r) else "" for r in rows], dtype=pl.String)
+        for j, name in enumerate(names)
+    }
+    frame = pl.DataFrame(columns) if columns else pl.DataFrame()
+    extras = {i: r[width:] for i, r in enumerate(rows) if len(r) > width}
+    return Chunk(frame=frame, counts=counts, extras=extras, start=0, bytes_done=0)
+
+
+# --------------------------------------------------------------------------- XLSX / ODS
+
+
+def _check_zip(data: bytes, limits: Limits) -> str:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise EngineInputError(
+            "spreadsheet-unreadable", "Le fichier tableur est corrompu (archive ZIP invalide)."
+        ) from exc
+    with archive:
+        names = set(archive.namelist())
+        total = 0
+        for info in archive.infolist():
+            total += info.file_size
+            ratio = info.file_size / max(info.compress_size, 1)
+            if total > limits.max_decompressed_size or (
+                info.file_size > 1024 * 1024 and ratio > limits.max_compression_ratio
+            ):
+                raise EngineInputError(
+                    "zip-bomb",
+                    "Le fichier tableur se décompresse en un volume anormalement grand "
+                    "(bombe de décompression probable) : il est refusé.",
+                )
+    if "[Content_Types].xml" in names:
+        return "xlsx"
+    if "mimetype" in names or "content.xml" in names:
+        return "ods"
+    raise EngineInputError(
+        "unsupported-format",
+        "Le fichier est une archive ZIP mais pas un classeur XLSX ou ODS.",
+    )
+
+
+def _cell_text(value: Any) -> str:
+    import datetime as dt
+
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e16:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    return str(value)
+
+
+def _open_spreadsheet(data: bytes, *, sheet: str | None, limits: Limits) -> Table:
+    fmt = "xls"
+    if data.startswith(b"PK"):
+        fmt = _check_zip(data, limits)
+    try:
+        from python_calamine import CalamineWorkbook
+
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        names = list(workbook.sheet_names)
+        if not names:
+            raise EngineInputError("spreadsheet-empty", "Le classeur ne contient aucune feuille.")
+        if sheet is not None and sheet not in names:
+            raise EngineInputError(
+                "sheet-not-found",
+                f"La feuille « {sheet} » n'existe pas ; feuilles disponibles : {', '.join(names)}.",
+            )
+        rows: list[list[Any]] = workbook.get_sheet_by_name(sheet or names[0]).to_python(
+            skip_empty_area=False
+        )
+    except EngineInputError:
+        raise
+    except Exception as exc:  # calamine raises many error types
+        raise EngineInputError(
+            "spreadsheet-unreadable", f"Le classeur ne peut pas être lu ({exc})."
+        ) from exc
+    while rows and all(_cell_text(v) == "" for v in rows[-1]):
+        rows.pop()
+    if not rows:
+        raise EngineInputError("empty-file", "La feuille est vide.")
+    header = [_cell_text(v) for v in rows[0]]
+    while header and header[-1] == "":
+        header.pop()
+    if len(header) > limits.max_columns:
+        raise EngineInputError(
+            "too-many-columns",
+            f"La feuille a {len(header)} colonnes ; le maximum autorisé est {limits.max_columns}.",
+        )
+    width = len(header)
+    names = [_col(i) for i in range(width)]
+    body = rows[1:]
+    total = len(data)
+
+    def chunks() -> Iterator[Chunk]:
+        step = 100_000
+        for offset in range(0, len(body), step):
+            part = [[_cell_text(v) for v in r] for r in body[offset : offset + step]]
+            counts = []
+            extras: dict[int, list[str]] = {}
+            for i, r in enumerate(part):
+                while len(r) > width and r[-1] == "":
+                    r.pop()
+                counts.append(len(r) if len(r) > width else width)
+                if len(r) > width:
+                    extras[i] = r[width:]
+            frame = pl.DataFrame(
+                {
+                    name: pl.Series(name, [r[j] if j < len(r) else "" for r in part], pl.String)
+                    for j, name in enumerate(names)
+                }
+            )
+            yield Chunk(
+                frame=frame,
+                counts=pl.Series("n", counts, dtype=pl.Int64),
+                extras=extras,
+                start=offset,
+                bytes_done=total if offset + step >= len(body) else 0,
+            )
+
+    return Table(
+        header=header, encoding=None, delimiter=None, total_bytes=total, chunks=chunks(), format=fmt
+    )

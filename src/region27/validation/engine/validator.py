@@ -1,0 +1,477 @@
+"""The validation loop: structure, types, constraints, keys and custom checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import polars as pl
+
+from .checks import compile_checks
+from .model import Limits, Report, ValidationError, ValidationWarning
+from .schema import Field, Schema, load_schema
+from .source import Chunk, open_table
+from .types import FORMAT_HINTS, TYPE_LABELS, constraint_exprs, type_exprs
+
+Progress = Callable[[int, int | None], None]
+MAX_VALUE_CHARS = 500
+VALIDATA_NOTE = (
+    " Le validateur national (Validata) accepte cette valeur, mais la spécification "
+    "Table Schema exige le format {hint}."
+)
+
+
+def _short(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= MAX_VALUE_CHARS else text[:MAX_VALUE_CHARS] + "…"
+
+
+def type_message(f: Field, value: str, lenient: bool) -> str:
+    label = TYPE_LABELS.get(f.type, f.type)
+    hint = FORMAT_HINTS.get((f.type, f.format))
+    if hint is None and f.format not in ("default", "any"):
+        hint = f"format « {f.format} »"
+    text = (
+        f"La valeur « {_short(value)} » de la colonne « {f.name} » n'est pas du type "
+        f"attendu ({label}"
+    )
+    text += f", {hint})." if hint else ")."
+    if f.type == "boolean":
+        text += (
+            " Valeurs acceptées : "
+            + ", ".join(f"« {x} »" for x in f.true_values + f.false_values)
+            + "."
+        )
+    if lenient:
+        text += VALIDATA_NOTE.format(hint=hint or label)
+    return text
+
+
+def constraint_message(f: Field, constraint: str, value: str) -> str:
+    c = f.constraints.get(constraint)
+    v = _short(value)
+    if constraint == "required":
+        return f"La colonne « {f.name} » est obligatoire : la cellule ne doit pas être vide."
+    if constraint == "enum":
+        allowed = ", ".join(f"« {x} »" for x in (c or [])[:20])
+        more = " …" if len(c or []) > 20 else ""
+        return (
+            f"La valeur « {v} » n'est pas autorisée dans la colonne « {f.name} » ; valeurs "
+            f"possibles : {allowed}{more}."
+        )
+    if constraint == "pattern":
+        return (
+            f"La valeur « {v} » de la colonne « {f.name} » ne respecte pas le motif attendu "
+            f"« {c} »."
+        )
+    if constraint == "minLength":
+        return f"La valeur « {v} » de la colonne « {f.name} » doit compter au moins {c} caractères."
+    if constraint == "maxLength":
+        return f"La valeur « {v} » de la colonne « {f.name} » doit compter au plus {c} caractères."
+    if constraint == "minimum":
+        return f"La valeur « {v} » de la colonne « {f.name} » doit être supérieure ou égale à {c}."
+    if constraint == "maximum":
+        return f"La valeur « {v} » de la colonne « {f.name} » doit être inférieure ou égale à {c}."
+    return (
+        f"La valeur « {v} » de la colonne « {f.name} » ne respecte pas la contrainte {constraint}."
+    )
+
+
+class _Plan:
+    """Expressions compiled once for a header and a schema."""
+
+    def __init__(self, schema: Schema, header: list[str]) -> None:
+        self.schema = schema
+        self.header = header
+        self.width = len(header)
+        self.positions: dict[str, int] = {}
+        for j, label in enumerate(header):
+            if label.strip() and label not in self.positions:
+                self.positions[label] = j
+        self.present: dict[str, int] = {
+            f.name: i for i, f in enumerate(schema.fields) if f.name in self.positions
+        }
+        mv = schema.missing_values
+        counts = pl.col("_n")
+        cells = [pl.col(f"c{j}") for j in range(self.width)]
+        blank = (
+            pl.all_horizontal([(c == "") | c.is_in(mv) for c in cells]) & ~pl.col("_xb")
+            if cells
+            else ~pl.col("_xb")
+        )
+        active = ~pl.col("_blank")
+        self.stage1: list[pl.Expr] = [blank.alias("_blank")]
+        self.stage1b: list[pl.Expr] = []
+        # (mask column, field index, kind, constraint)
+        self.masks: list[tuple[str, int, str, str | None]] = []
+        for i, f in enumerate(schema.fields):
+            if f.name not in self.positions:
+                continue
+            j = self.positions[f.name]
+            raw = pl.col(f"c{j}")
+            null = raw.is_in(f.missing_values if f.missing_values is not None else mv) | (
+                counts <= j
+            )
+            te = type_exprs(raw, f)
+            bad = ~null & ~te.ok.fill_null(False)
+            self.stage1.append(null.alias(f"n{i}"))
+            self.stage1.append(bad.alias(f"b{i}"))
+            self.stage1.append(pl.when(null | bad).then(None).otherwise(te.typed).alias(f"v{i}"))
+            if te.lenient is not None:
+                self.stage1.append(te.lenient.fill_null(False).alias(f"l{i}"))
+            if f.required:
+                self.stage1b.append((pl.col(f"n{i}") & active).alias(f"e{i}_required"))
+                self.masks.append((f"e{i}_required", i, "constraint-error", "required"))
+            self.stage1b.append((pl.col(f"b{i}") & active).alias(f"e{i}_type"))
+            self.masks.append((f"e{i}_type", i, "type-error", None))
+            for cname, cexpr in constraint_exprs(raw, pl.col(f"v{i}"), f).items():
+                ok_cell = ~pl.col(f"n{i}") & ~pl.col(f"b{i}") & active
+                self.stage1b.append((ok_cell & cexpr.fill_null(False)).alias(f"e{i}_{cname}"))
+                self.masks.append((f"e{i}_{cname}", i, "constraint-error", cname))
+        self.checks = compile_checks(schema, self.present)
+        self.check_exprs = [
+            (rc.mask.fill_null(False) & active).alias(f"x{k}")
+            for k, rc in enumerate(self.checks.row_checks)
+        ]
+        self.unique_fields = [
+            i
+            for i, f in enumerate(schema.fields)
+            if f.constraints.get("unique") and f.name in self.present
+        ]
+
+
+class _Keys:
+    """Accumulates key values across chunks for primaryKey / unique / uniqueKeys."""
+
+    def __init__(self, plan: _Plan) -> None:
+        self.plan = plan
+        self.pk = plan.schema.primary_key
+        self.pk_parts: list[pl.DataFrame] = []
+        self.unique_parts: dict[int, list[pl.DataFrame]] = {i: [] for i in plan.unique_fields}
+        self.ukeys = plan.schema.unique_keys
+        self.ukey_parts: list[list[pl.DataFrame]] = [[] for _ in self.ukeys]
+
+    def _key_cols(self, res: pl.DataFrame, names: list[str]) -> list[pl.Series]:
+        cols = []
+        for k, name in enumerate(names):
+            if name in self.plan.present:
+                col = res[f"v{self.plan.present[name]}"].cast(pl.String).alias(f"k{k}")
+            else:
+                col = pl.Series(f"k{k}", [None] * res.height, dtype=pl.String)
+            cols.append(col)
+        return cols
+
+    def add(self, res: pl.DataFrame, rows: pl.Series) -> None:
+        if self.pk:
+            self.pk_parts.append(pl.DataFrame([rows, *self._key_cols(res, self.pk)]))
+        for i in self.unique_fields:
+            part = pl.DataFrame([rows, res[f"v{i}"].cast(pl.String).alias("k0")])
+            self.unique_parts[i].append(part.filter(pl.col("k0").is_not_null()))
+        for u, names in enumerate(self.ukeys):
+            part = pl.DataFrame([rows, *self._key_cols(res, names)])
+            keys = [c for c in part.columns if c != "_row"]
+            self.ukey_parts[u].append(part.filter(~pl.all_horizontal(pl.col(keys).is_null())))
+
+    @property
+    def unique_fields(self) -> list[int]:
+        return self.plan.unique_fields
+
+    def errors(self) -> list[ValidationError]:
+        out: list[ValidationError] = []
+        if self.pk and self.pk_parts:
+            frame = pl.concat(self.pk_parts)
+            keys = [c for c in frame.columns if c != "_row"]
+            all_null = pl.all_horizontal(pl.col(keys).is_null())
+            flagged = frame.with_columns(
+                all_null.alias("_null"), pl.struct(keys).is_first_distinct().alias("_first")
+            ).filter(pl.col("_null") | ~pl.col("_first"))
+            names = ", ".join(self.pk)
+            for row in flagged.iter_rows(named=True):
+                value = ", ".join("" if row[k] is None else str(row[k]) for k in keys)
+                if row["_null"]:
+                    msg = f"La clé primaire ({names}) est vide sur cette ligne."
+                else:
+                    msg = (
+                        f"La clé primaire ({names}) « {_short(value)} » est déjà utilisée "
+                        "par une ligne précédente."
+                    )
+                out.append(
+                    ValidationError(
+                        "primary-key",
+                        msg,
+                        row=row["_row"],
+                        field=None,
+                        value=_short(value),
+                        column=-1,
+                    )
+                )
+        for i, parts in self.unique_parts.items():
+            if not parts:
+                continue
+            f = self.plan.schema.fields[i]
+            frame = pl.concat(parts)
+            dup = frame.filter(~pl.col("k0").is_first_distinct())
+            for row, value in dup.iter_rows():
+                out.append(
+                    ValidationError(
+                        "unique-error",
+                        f"La valeur « {_short(value)} » de la colonne « {f.name} » doit être "
+                        "unique ; elle apparaît déjà sur une ligne précédente.",
+                        row=row,
+                        field=f.name,
+                        constraint="unique",
+                        value=_short(value),
+                        column=self.plan.positions[f.name],
+                    )
+                )
+        for u, parts in enumerate(self.ukey_parts):
+            if not parts:
+                continue
+            frame = pl.concat(parts)
+            keys = [c for c in frame.columns if c != "_row"]
+            dup = frame.filter(~pl.struct(keys).is_first_distinct())
+            names = ", ".join(self.ukeys[u])
+            for row in dup.iter_rows(named=True):
+                value = ", ".join("" if row[k] is None else str(row[k]) for k in keys)
+                out.append(
+                    ValidationError(
+                        "unique-error",
+                        f"La combinaison ({names}) « {_short(value)} » doit être unique ; elle "
+                        "apparaît déjà sur une ligne précédente.",
+                        row=row["_row"],
+                        field=names,
+                        constraint="uniqueKeys",
+                        value=_short(value),
+                        column=-1,
+                    )
+                )
+        return out
+
+
+def _label_checks(
+    schema: Schema, header: list[str], plan: _Plan
+) -> tuple[list[ValidationError], list[ValidationWarning]]:
+    errors: list[ValidationError] = []
+    warnings: list[ValidationWarning] = []
+    names = set(schema.field_names)
+    seen: set[str] = set()
+    for j, label in enumerate(header):
+        if not label.strip():
+            errors.append(
+                ValidationError(
+                    "blank-label",
+                    f"L'en-tête de la colonne n° {j + 1} est vide.",
+                    value=label,
+                    column=j,
+                )
+            )
+        elif label in seen:
+            errors.append(
+                ValidationError(
+                    "duplicate-label",
+                    f"La colonne « {label} » apparaît plusieurs fois dans l'en-tête (colonne "
+                    f"n° {j + 1}) ; seule la première est validée.",
+                    field=label,
+                    value=label,
+                    column=j,
+                )
+            )
+        else:
+            seen.add(label)
+            if label not in names:
+                errors.append(
+                    ValidationError(
+                        "extra-label",
+                        f"La colonne « {label} » (n° {j + 1}) ne fait pas partie du schéma.",
+                        field=label,
+                        value=label,
+                        column=j,
+                    )
+                )
+    for f in schema.fields:
+        if f.name in plan.positions:
+            continue
+        if f.required:
+            errors.append(
+                ValidationError(
+                    "missing-label",
+                    f"La colonne obligatoire « {f.name} » est absente du fichier.",
+                    field=f.name,
+                    column=10**9,
+                )
+            )
+        else:
+            warnings.append(
+                ValidationWarning(
+                    "missing-label",
+                    f"La colonne facultative « {f.name} » est absente du fichier.",
+                    field=f.name,
+                )
+            )
+    return errors, warnings
+
+
+def _chunk_errors(plan: _Plan, chunk: Chunk, keys: _Keys) -> list[ValidationError]:
+    schema, header, width = plan.schema, plan.header, plan.width
+    n = chunk.frame.height
+    if n == 0:
+        return []
+    extra_nonblank = [i for i, vals in chunk.extras.items() if any(v != "" for v in vals)]
+    xb = pl.Series("_xb", [False] * n, dtype=pl.Boolean)
+    if extra_nonblank:
+        xb = xb.scatter(extra_nonblank, True)
+    frame = chunk.frame.with_columns(chunk.counts.alias("_n"), xb)
+    res = frame.with_columns(plan.stage1).with_columns(plan.stage1b)
+    if plan.check_exprs:
+        res = res.with_columns(plan.check_exprs)
+    rows = pl.Series("_row", range(chunk.start + 2, chunk.start + 2 + n), dtype=pl.Int64)
+    keys.add(res, rows)
+    out: list[ValidationError] = []
+    base = chunk.start + 2
+    blank = res["_blank"]
+    for idx in blank.arg_true().to_list():
+        out.append(ValidationError("blank-row", "La ligne est vide.", row=base + idx, column=-1))
+    counts = chunk.counts
+    if width and (counts.min() or 0) < width:  # type: ignore[operator]
+        short = (counts < width) & ~blank
+        for idx in short.arg_true().to_list():
+            have = int(counts[idx])
+            for j in range(max(have, 0), width):
+                label = header[j]
+                out.append(
+                    ValidationError(
+                        "missing-cell",
+                        f"La ligne n'a pas de cellule pour la colonne « {label} » (n° {j + 1}).",
+                        row=base + idx,
+                        field=label or None,
+                        value="",
+                        column=j,
+                    )
+                )
+    for idx, vals in chunk.extras.items():
+        if blank[idx]:
+            continue
+        for k, val in enumerate(vals):
+            out.append(
+                ValidationError(
+                    "extra-cell",
+                    f"La ligne a une cellule en trop (colonne n° {width + k + 1}, valeur "
+                    f"« {_short(val)} ») au-delà des colonnes de l'en-tête.",
+                    row=base + idx,
+                    value=_short(val),
+                    column=width + k,
+                )
+            )
+    for mask_name, i, kind, constraint in plan.masks:
+        idxs = res[mask_name].arg_true()
+        if idxs.len() == 0:
+            continue
+        f = schema.fields[i]
+        j = plan.positions[f.name]
+        values = res[f"c{j}"].gather(idxs).to_list()
+        lenient = (
+            res[f"l{i}"].gather(idxs).to_list() if f"l{i}" in res.columns else [False] * len(values)
+        )
+        for idx, value, soft in zip(idxs.to_list(), values, lenient, strict=True):
+            if kind == "type-error":
+                msg = type_message(f, value, bool(soft))
+            else:
+                msg = constraint_message(f, constraint or "", value)
+            out.append(
+                ValidationError(
+                    kind,
+                    msg,
+                    row=base + idx,
+                    field=f.name,
+                    constraint=constraint,
+                    value=_short(value),
+                    column=j,
+                )
+            )
+    for k, rc in enumerate(plan.checks.row_checks):
+        idxs = res[f"x{k}"].arg_true()
+        if idxs.len() == 0:
+            continue
+        value_lists = [res[c].gather(idxs).to_list() for c in rc.value_cols]
+        col_pos = plan.positions.get(rc.field or "", width)
+        for pos, idx in enumerate(idxs.to_list()):
+            vals = [lst[pos] for lst in value_lists]
+            value = None if rc.value_index is None else _short(vals[rc.value_index])
+            out.append(
+                ValidationError(
+                    rc.code,
+                    rc.message(vals),
+                    row=base + idx,
+                    field=rc.field,
+                    value=value,
+                    column=col_pos,
+                )
+            )
+    return out
+
+
+def _sort_key(e: ValidationError) -> tuple[int, int]:
+    return (e.row if e.row is not None else 0, e.column if e.column is not None else 0)
+
+
+def validate(
+    source: str | Path | bytes | BinaryIO,
+    schema: dict[str, Any] | str | Path | Schema,
+    *,
+    sheet: str | None = None,
+    max_errors: int | None = None,
+    progress: Progress | None = None,
+    limits: Limits | None = None,
+) -> Report:
+    """Validate a CSV/XLSX/ODS ``source`` against a Table Schema.
+
+    ``source`` is a path, raw bytes or a binary file object; ``schema`` a dict, a
+    JSON string, a path or an http(s) URL (see :func:`load_schema`). Raises
+    :class:`EngineInputError` when the file or the schema cannot be read at all;
+    otherwise returns a :class:`Report` listing every error (or the first
+    ``max_errors``). ``progress(done, total)`` is called after each chunk with
+    the number of bytes processed and the total size (``None`` when unknown).
+    """
+    limits = limits or Limits()
+    checked = load_schema(schema, limits=limits)
+    table = open_table(source, sheet=sheet, limits=limits)
+    plan = _Plan(checked, table.header)
+    errors, warnings = _label_checks(checked, table.header, plan)
+    for code, fname, message in plan.checks.table_errors:
+        errors.append(ValidationError(code, message, field=fname, column=-1))
+    for code, fname, message in plan.checks.warnings:
+        warnings.append(ValidationWarning(code, message, field=fname))
+    keys = _Keys(plan)
+    rows = 0
+    truncated = False
+    for chunk in table.chunks:
+        rows += chunk.frame.height
+        chunk_errors = _chunk_errors(plan, chunk, keys)
+        chunk_errors.sort(key=_sort_key)
+        errors.extend(chunk_errors)
+        if progress is not None:
+            progress(chunk.bytes_done, table.total_bytes)
+        if max_errors is not None and len(errors) >= max_errors:
+            truncated = True
+            break
+    if not truncated:
+        errors.extend(sorted(keys.errors(), key=_sort_key))
+    errors.sort(key=_sort_key)
+    if max_errors is not None and len(errors) > max_errors:
+        errors = errors[:max_errors]
+        truncated = True
+    if rows == 0:
+        warnings.append(
+            ValidationWarning("no-data", "Le fichier ne contient aucune ligne de données.")
+        )
+    encoding = table.encoding or ("utf-8" if table.format == "csv" else None)
+    return Report(
+        valid=not errors,
+        rows=rows,
+        encoding=encoding,
+        delimiter=table.delimiter,
+        errors=errors,
+        warnings=warnings,
+        truncated=truncated,
+    )

@@ -1,0 +1,1 @@
+"""Views of the HTML interface: parse input, call one service or selector, render."""

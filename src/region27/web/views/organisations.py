@@ -1,0 +1,102 @@
+"""Organisation pages and member management."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from region27.accounts import services
+from region27.accounts.models import Membership, Organisation
+from region27.accounts.policy import Action, can
+from region27.catalog.selectors import organisation_entries
+from region27.core.errors import NotAllowed
+from region27.web.forms import InviteForm
+from region27.web.views.common import paginate
+
+
+def organisation_list(request: HttpRequest) -> HttpResponse:
+    organisations = Organisation.objects.annotate(
+        published=Count("entries", filter=Q(entries__status="published"))
+    ).select_related("territory")
+    return render(
+        request,
+        "organisations/list.html",
+        {"organisations": organisations, "nav": "organisations"},
+    )
+
+
+def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = get_object_or_404(Organisation.objects.select_related("territory"), slug=slug)
+    entries = organisation_entries(user=request.user, organisation=organisation)
+    # Failure reports published anonymously do not appear under their organisation.
+    is_member = request.user.is_authenticated and (
+        Membership.objects.filter(user_id=request.user.pk, organisation=organisation).exists()
+    )
+    if not is_member:
+        entries = entries.exclude(kind="failure", failure__anonymised=True)
+    return render(
+        request,
+        "organisations/detail.html",
+        {
+            "organisation": organisation,
+            "page": paginate(request, entries),
+            "can_manage": can(request.user, Action.ORG_MANAGE_MEMBERS, organisation),
+            "nav": "organisations",
+        },
+    )
+
+
+@login_required
+def organisation_members(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = get_object_or_404(Organisation, slug=slug)
+    if not can(request.user, Action.ORG_MANAGE_MEMBERS, organisation):
+        raise NotAllowed(_("Seuls les administrateurs de l'organisation gèrent ses membres."))
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invitation_create(
+                organisation=organisation,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                by=request.user,  # type: ignore[arg-type]
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(
+                request,
+                _("Invitation envoyée à %(email)s.") % {"email": form.cleaned_data["email"]},
+            )
+            return redirect("web:organisation_members", slug=slug)
+    return render(
+        request,
+        "organisations/members.html",
+        {
+            "organisation": organisation,
+            "memberships": organisation.memberships.select_related("user").order_by("role"),
+            "invitations": [i for i in organisation.invitations.all() if i.is_pending],
+            "form": form,
+            "nav": "organisations",
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def organisation_member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    organisation = get_object_or_404(Organisation, slug=slug)
+    membership = get_object_or_404(Membership, organisation=organisation, pk=pk)
+    if request.method != "POST":
+        return redirect("web:organisation_members", slug=slug)
+    try:
+        services.membership_remove(membership=membership, by=request.user)  # type: ignore[arg-type]
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Membre retiré."))
+    return redirect("web:organisation_members", slug=slug)

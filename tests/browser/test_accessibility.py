@@ -1,0 +1,75 @@
+"""Automated accessibility checks (axe-core) and keyboard access on the main pages.
+
+axe-core only finds part of the problems (RGAA needs a human audit too), but a page
+with a serious or critical axe violation is certainly not compliant.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import SERIOUS, SiteData, format_violations, login, run_axe
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _check(page: Any, axe_source: str, path: str) -> None:
+    response = page.goto(path)
+    assert response is not None and response.ok, f"{path} → {response and response.status}"
+    page.wait_for_load_state("load")
+    violations = [v for v in run_axe(page, axe_source) if v["impact"] in SERIOUS]
+    assert not violations, format_violations(path, violations)
+
+
+def test_public_pages_have_no_serious_axe_violation(
+    new_context: Any, axe_source: str, site_data: SiteData
+) -> None:
+    # bypass_csp lets axe-core's own code run; the pages themselves are unchanged.
+    page = new_context(bypass_csp=True).new_page()
+    paths = [
+        "/",
+        "/catalogue/",
+        site_data.study.get_absolute_url(),
+        "/territoires/departement/26/",
+        "/compte/connexion/",
+    ]
+    failures = []
+    for path in paths:
+        try:
+            _check(page, axe_source, path)
+        except AssertionError as exc:
+            failures.append(str(exc))
+    assert not failures, "\n\n".join(failures)
+
+
+def test_territory_page_lists_its_entries(page: Any, site_data: SiteData) -> None:
+    page.goto("/territoires/departement/26/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Drôme")
+    expect(page.get_by_role("link", name="Étude sur les mobilités douces")).to_be_visible()
+
+
+def test_study_form_has_no_serious_axe_violation(
+    new_context: Any, axe_source: str, site_data: SiteData
+) -> None:
+    page = new_context(bypass_csp=True).new_page()
+    login(page, site_data.agent.email)
+    _check(page, axe_source, "/catalogue/nouvelle/study/")
+    # The error state of the form must stay accessible too.
+    page.get_by_role("button", name="Enregistrer le brouillon").click()
+    expect(page.locator("#form-errors")).to_be_visible()
+    violations = [v for v in run_axe(page, axe_source) if v["impact"] in SERIOUS]
+    assert not violations, format_violations("/catalogue/nouvelle/study/ (erreurs)", violations)
+
+
+def test_first_tab_focuses_skip_link(page: Any, site_data: SiteData) -> None:
+    page.goto("/")
+    page.keyboard.press("Tab")
+    focused = page.locator(":focus")
+    expect(focused).to_have_text("Aller au contenu")
+    expect(focused).to_have_attribute("href", "#contenu")
+    expect(focused).to_be_visible()  # a skip link must show when it has focus
+    page.keyboard.press("Enter")
+    expect(page.locator("main#contenu")).to_be_focused()

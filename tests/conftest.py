@@ -1,0 +1,31 @@
+"""Suite-wide fixtures and the database-only mode used by CI's PostgreSQL run."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+DB_FIXTURES = {
+    "db",
+    "transactional_db",
+    "live_server",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+    "client",
+    "admin_client",
+    "django_user_model",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With REGION27_DB_TESTS_ONLY=1, keep only the tests that touch the database."""
+    if os.environ.get("REGION27_DB_TESTS_ONLY") != "1":
+        return
+    keep, drop = [], []
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        uses_db = item.get_closest_marker("django_db") is not None or bool(fixtures & DB_FIXTURES)
+        (keep if uses_db else drop).append(item)
+    items[:] = keep
+    config.hook.pytest_deselected(items=drop)

@@ -1,0 +1,340 @@
+"""The HTML interface through HTTP: pages, forms, redirects, permissions, bad input."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client, override_settings
+
+from region27.accounts.models import Membership, Role, User
+from region27.catalog.models import Distribution, Entry
+from region27.territories.models import Level
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world() -> dict:
+    region = factories.territory(Level.REGION, "84", name="Auvergne-Rhône-Alpes")
+    dep = factories.territory(Level.DEPARTEMENT, "26", name="Drôme", region=region)
+    commune = factories.territory(
+        Level.COMMUNE, "26362", name="Valence", region=region, departement=dep
+    )
+    org = factories.organisation(
+        name="Ville de Valence", territory=commune, requires_validation=True
+    )
+    agent = factories.member(org, Role.AGENT)
+    elu = factories.member(org, Role.ELU)
+    admin = factories.member(org, Role.ADMIN)
+    published = factories.entry(
+        org,
+        agent,
+        kind="study",
+        status="published",
+        title="Étude sur les cantines",
+        territories=[commune],
+        themes=["education"],
+    )
+    draft = factories.entry(org, agent, kind="dataset", title="Brouillon de données")
+    return {
+        "org": org,
+        "agent": agent,
+        "elu": elu,
+        "admin": admin,
+        "published": published,
+        "draft": draft,
+        "commune": commune,
+        "dep": dep,
+        "region": region,
+    }
+
+
+def login(client: Client, user: User) -> Client:
+    client.force_login(user)
+    return client
+
+
+def test_public_pages_render_in_french(client: Client, world: dict) -> None:
+    for url in [
+        "/",
+        "/catalogue/",
+        world["published"].get_absolute_url(),
+        f"/catalogue/{world['published'].slug}/historique/",
+        "/organisations/",
+        world["org"].get_absolute_url(),
+        "/territoires/",
+        "/territoires/departement/26/",
+        "/territoires/commune/26362/",
+        "/territoires/region/84/",
+        "/accessibilite/",
+        "/mentions-legales/",
+        "/confidentialite/",
+        "/compte/connexion/",
+        "/compte/inscription/",
+        "/compte/mot-de-passe/",
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert '<html lang="fr">' in html, url
+        assert "La 27e région" in html, url
+        assert 'href="/accessibilite/"' in html, url
+
+
+def test_territory_page_lists_entries_about_sub_territories(client: Client, world: dict) -> None:
+    html = client.get("/territoires/departement/26/").content.decode()
+    assert "Étude sur les cantines" in html
+    assert "Valence" in html
+
+
+def test_unknown_things_are_404_not_500(client: Client, world: dict) -> None:
+    for url in [
+        "/catalogue/nexiste-pas/",
+        "/catalogue/nexiste-pas/historique/",
+        "/territoires/commune/99999/",
+        "/territoires/planete/84/",
+        "/organisations/personne/",
+        "/invitation/faux-jeton/",
+        "/catalogue/nouvelle/inconnue/",
+    ]:
+        assert client.get(url).status_code in (404, 302), url
+    assert client.get("/catalogue/nexiste-pas/").status_code == 404
+
+
+def test_drafts_are_hidden_from_the_public(client: Client, world: dict) -> None:
+    assert client.get(world["draft"].get_absolute_url()).status_code == 404
+    assert "Brouillon de données" not in client.get("/catalogue/").content.decode()
+    login(client, world["agent"])
+    assert client.get(world["draft"].get_absolute_url()).status_code == 200
+
+
+def test_catalog_filters_and_bad_parameters(client: Client, world: dict) -> None:
+    ok = client.get("/catalogue/?kind=study&theme=education&territory=departement:26&q=cantines")
+    assert "Étude sur les cantines" in ok.content.decode()
+    none = client.get("/catalogue/?kind=dataset")
+    assert "Étude sur les cantines" not in none.content.decode()
+    for query in [
+        "page=-3",
+        "page=abc",
+        "page=999999",
+        "territory=commune:",
+        "territory=%00%01",
+        "territory=planete:3",
+        "kind=%27%3BDROP+TABLE",
+        "q=" + "x" * 5000,
+        "licence=inconnue",
+    ]:
+        response = client.get(f"/catalogue/?{query}")
+        assert response.status_code == 200, query
+    bad = client.get("/catalogue/?territory=planete:3").content.decode()
+    assert "Territoire inconnu" in bad
+
+
+def test_old_slug_redirects_permanently(client: Client, world: dict) -> None:
+    from region27.catalog import services
+
+    entry = world["published"]
+    old = entry.slug
+    services.entry_update(entry=entry, by=world["agent"], slug="cantines-2026")
+    response = client.get(f"/catalogue/{old}/")
+    assert response.status_code == 301
+    assert response["Location"] == "/catalogue/cantines-2026/"
+    assert client.get(f"/catalogue/{old}/historique/")["Location"].endswith(
+        "/catalogue/cantines-2026/historique/"
+    )
+
+
+def test_create_form_invalid_then_valid(client: Client, world: dict) -> None:
+    login(client, world["agent"])
+    before = Entry.objects.count()
+    response = client.post(
+        "/catalogue/nouvelle/study/",
+        {
+            "organisation": world["org"].pk,
+            "title": "",
+            "summary": "",
+            "licence": "cc-by",
+            "territories": "commune:00000",
+            "detail-authors": "",
+        },
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "rien n&#x27;a été enregistré" in html or "rien n'a été enregistré" in html
+    assert "Territoire inconnu" in html
+    assert Entry.objects.count() == before
+    response = client.post(
+        "/catalogue/nouvelle/study/",
+        {
+            "organisation": world["org"].pk,
+            "title": "Diagnostic éclairage public",
+            "summary": "Un diagnostic.",
+            "licence": "cc-by",
+            "themes": ["energie"],
+            "keywords": "éclairage, sobriété",
+            "territories": "commune:26362",
+            "detail-authors": "Service énergie",
+        },
+    )
+    assert response.status_code == 302
+    created = Entry.objects.get(title="Diagnostic éclairage public")
+    assert created.keywords == ["éclairage", "sobriété"]
+    assert [t.code for t in created.territories.all()] == ["26362"]
+
+
+def test_agent_submits_and_elu_validates_from_queue(client: Client, world: dict) -> None:
+    draft = factories.entry(world["org"], world["agent"], title="Plan de mobilité")
+    login(client, world["agent"])
+    assert client.post(f"/catalogue/{draft.slug}/publier/").status_code == 403
+    assert client.post(f"/catalogue/{draft.slug}/soumettre/").status_code == 302
+    client.logout()
+    login(client, world["elu"])
+    queue = client.get("/a-valider/").content.decode()
+    assert "Plan de mobilité" in queue
+    assert (
+        client.post(f"/catalogue/{draft.slug}/publier/", {"next": "queue"})["Location"]
+        == "/a-valider/"
+    )
+    draft.refresh_from_db()
+    assert draft.status == "published"
+
+
+def test_habitant_cannot_write(client: Client, world: dict) -> None:
+    habitant = factories.user()
+    login(client, habitant)
+    assert client.get("/catalogue/nouvelle/").status_code == 403
+    assert client.get("/catalogue/nouvelle/study/").status_code == 403
+    assert client.get("/a-valider/").status_code == 403
+    slug = world["published"].slug
+    assert client.post(f"/catalogue/{slug}/archiver/").status_code == 403
+    assert client.get(f"/catalogue/{slug}/modifier/").status_code == 403
+
+
+def test_anonymous_is_sent_to_login(client: Client, world: dict) -> None:
+    response = client.get("/catalogue/nouvelle/")
+    assert response.status_code == 302 and response["Location"].startswith("/compte/connexion/")
+
+
+XSS = [
+    "<script>alert(1)</script>",
+    "[clic](javascript:alert(1))",
+    '<img src=x onerror="alert(1)">',
+    "[x](JaVaScRiPt:alert(1))",
+    '<a href="javascript:alert(1)" onclick="alert(2)">x</a>',
+    "<iframe src=//evil></iframe>",
+    '<svg onload="alert(1)"></svg>',
+]
+
+
+def test_markdown_in_entries_renders_inert(client: Client, world: dict) -> None:
+    from region27.catalog import services
+
+    entry = world["published"]
+    services.entry_update(entry=entry, by=world["agent"], body="\n\n".join(XSS))
+    html = client.get(entry.get_absolute_url()).content.decode()
+    prose = html.split('<div class="prose">', 1)[1].split("</div>", 1)[0]
+    tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+
+    class Collect(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            tags.append((tag, attrs))
+
+    Collect().feed(prose)
+    assert tags, "the body rendered"
+    for tag, attrs in tags:
+        assert tag not in {"script", "iframe", "svg", "img", "object", "embed"}, tag
+        for name, value in attrs:
+            assert not name.startswith("on"), (tag, name)
+            assert not (value or "").strip().lower().startswith(("javascript:", "data:")), value
+
+
+def test_distribution_upload_through_the_form(client: Client, world: dict) -> None:
+    dataset = world["draft"]
+    login(client, world["agent"])
+    upload = SimpleUploadedFile("subventions 2024.csv", b"a;b\n1;2\n", content_type="text/csv")
+    response = client.post(f"/catalogue/{dataset.slug}/fichiers/", {"title": "", "file": upload})
+    assert response.status_code == 302
+    assert Distribution.objects.get(entry=dataset).format == "CSV"
+    with override_settings(REGION27_MAX_UPLOAD_SIZE=4):
+        upload = SimpleUploadedFile("gros.csv", b"a;b\n1;2\n", content_type="text/csv")
+        response = client.post(f"/catalogue/{dataset.slug}/fichiers/", {"file": upload})
+    assert response.status_code == 400
+    assert "trop volumineux" in response.content.decode()
+    assert Distribution.objects.filter(entry=dataset).count() == 1
+
+
+def test_register_login_export_and_delete(client: Client) -> None:
+    response = client.post(
+        "/compte/inscription/",
+        {
+            "email": "Habitante@Exemple.fr",
+            "password": "un-mot-de-passe-long",
+            "display_name": "Lou",
+        },
+    )
+    assert response.status_code == 302
+    user = User.objects.get(email="habitante@exemple.fr")
+    export = client.get("/compte/mes-donnees/")
+    assert export.json()["account"]["email"] == "habitante@exemple.fr"
+    assert client.post("/compte/supprimer/", {}).status_code == 400
+    assert client.post("/compte/supprimer/", {"confirm": "on"}).status_code == 302
+    assert not User.objects.filter(pk=user.pk).exists()
+    weak = client.post("/compte/inscription/", {"email": "b@exemple.fr", "password": "123"})
+    assert weak.status_code == 400 and not User.objects.filter(email="b@exemple.fr").exists()
+
+
+def test_password_reset_sends_a_french_email(client: Client, world: dict) -> None:
+    client.post("/compte/mot-de-passe/", {"email": world["agent"].email})
+    assert len(mail.outbox) == 1
+    assert "La 27e région" in mail.outbox[0].subject
+    link = re.search(r"http://\S+", mail.outbox[0].body)
+    assert link is not None
+    follow = client.get(link.group(0).replace("http://testserver", ""), follow=True)
+    assert follow.status_code == 200 and "Nouveau mot de passe" in follow.content.decode()
+
+
+def test_invitation_flow(client: Client, world: dict, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    login(client, world["admin"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/organisations/{world['org'].slug}/membres/",
+            {"email": "collegue@exemple.fr", "role": "agent"},
+        )
+    assert response.status_code == 302
+    token_url = re.search(r"http://\S+/invitation/\S+/", mail.outbox[-1].body).group(0)
+    path = token_url.split("8000", 1)[-1] if "8000" in token_url else token_url
+    client.logout()
+    colleague = factories.user(email="collegue@exemple.fr")
+    login(client, colleague)
+    assert client.post(path).status_code == 302
+    assert Membership.objects.get(user=colleague).role == "agent"
+    assert client.post(path).status_code == 404  # used once
+
+
+def test_members_page_is_for_admins(client: Client, world: dict) -> None:
+    login(client, world["agent"])
+    assert client.get(f"/organisations/{world['org'].slug}/membres/").status_code == 403
+
+
+def test_demo_accounts_refused_in_production(client: Client) -> None:
+    demo = factories.user(is_demo=True)
+    with override_settings(REGION27_REFUSE_DEMO_ACCOUNTS=True):
+        response = client.post(
+            "/compte/connexion/", {"username": demo.email, "password": factories.PASSWORD}
+        )
+        assert response.status_code == 200 and "_auth_user_id" not in client.session
+    response = client.post(
+        "/compte/connexion/", {"username": demo.email.upper(), "password": factories.PASSWORD}
+    )
+    assert response.status_code == 302
+
+
+def test_other_pages_refuse_framing(client: Client) -> None:
+    response = client.get("/")
+    assert response["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
