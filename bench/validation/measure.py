@@ -60,14 +60,14 @@ def main() -> None:
         from frictionless import Detector, Resource, Schema
 
         path = Path(file)
-        table = Resource(
+        table = Resource(  # type: ignore[misc]
             path.name,
             basepath=str(path.parent),
             schema=Schema.from_descriptor({**schema, "fieldsMatch": "superset"}),
             detector=Detector(),
         )
-        report = table.validate(limit_errors=10**9)
-        for t, r, f in report.flatten(["type", "rowNumber", "fieldName"]):
+        oracle = table.validate(limit_errors=10**9)
+        for t, r, f in oracle.flatten(["type", "rowNumber", "fieldName"]):
             keys.append((t, r, f or None))
         total = len(keys)
     else:

@@ -116,6 +116,10 @@ def test_drafts_are_hidden_from_the_public(client: Client, world: dict) -> None:
 def test_catalog_filters_and_bad_parameters(client: Client, world: dict) -> None:
     ok = client.get("/catalogue/?kind=study&theme=education&territory=departement:26&q=cantines")
     assert "Étude sur les cantines" in ok.content.decode()
+    empty_form = client.get(
+        "/catalogue/?q=&kind=study&theme=&organisation=&licence=&territory="
+    )
+    assert "Étude sur les cantines" in empty_form.content.decode()
     none = client.get("/catalogue/?kind=dataset")
     assert "Étude sur les cantines" not in none.content.decode()
     for query in [

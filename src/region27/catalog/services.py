@@ -314,6 +314,8 @@ def entry_update(
 
 
 def _notify_elus(entry: Entry) -> None:
+    if entry.is_demo:
+        return  # demonstration content is created in bulk for fictitious addresses
     emails = list(
         Membership.objects.filter(organisation=entry.organisation, role=Role.ELU)
         .select_related("user")

@@ -4,6 +4,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("region27.web.urls")),
+    path("", include("region27.web.urls_journal")),
+    path("", include("region27.web.urls_search")),
 ]
 
 handler404 = "region27.web.views.errors.not_found"

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Count
-from django.test.utils import override_settings
 
 from region27.accounts.models import Organisation, User
 from region27.accounts.services import membership_set, organisation_create, user_register
@@ -294,11 +293,8 @@ def build_demo_data(*, stdout_write: Callable[[str], None] | None = None) -> Dem
 
     with_publiccode = importlib.util.find_spec("region27.catalog.publiccode") is not None
     builder = _Builder(say)
-    # The élus' "à valider" notifications would go to the fictitious demo addresses.
-    with (
-        override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
-        transaction.atomic(),
-    ):
+    # Demonstration entries send no "à valider" e-mail (see catalog.services._notify_elus).
+    with transaction.atomic():
         builder.build_accounts()
         if not Territory.objects.exists():
             say("Référentiel des territoires vide : fiches et organisations sans territoire.")

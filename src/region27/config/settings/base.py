@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "region27.accounts",
     "region27.territories",
     "region27.catalog",
+    "region27.journal",
+    "region27.search",
     "region27.web",
 ]
 

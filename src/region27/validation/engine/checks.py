@@ -67,6 +67,15 @@ class CompiledChecks:
     warnings: list[tuple[str, str | None, str]] = field(default_factory=list)
 
 
+def _message(fn: Callable[..., str], **bound: Any) -> Callable[[list[Any]], str]:
+    """Bind the parameters of a message builder (keeps mypy happy with closures in loops)."""
+
+    def message(vals: list[Any]) -> str:
+        return fn(vals, **bound)
+
+    return message
+
+
 def _norm(text: str) -> str:
     return "".join(
         c for c in unicodedata.normalize("NFD", text.lower()) if unicodedata.category(c) != "Mn"
@@ -268,9 +277,13 @@ def compile_checks(schema: Schema, present: dict[str, int]) -> CompiledChecks:
                     None,
                     mask,
                     cols,
-                    lambda vals, c1=c1, c2=c2: (
-                        f"Au moins l'une des colonnes « {c1} » ou "
-                        f"« {c2} » doit comporter une valeur."
+                    _message(
+                        lambda vals, c1, c2: (
+                            f"Au moins l'une des colonnes « {c1} » ou "
+                            f"« {c2} » doit comporter une valeur."
+                        ),
+                        c1=c1,
+                        c2=c2,
                     ),
                     value_index=None,
                 )
@@ -285,9 +298,9 @@ def compile_checks(schema: Schema, present: dict[str, int]) -> CompiledChecks:
             if any(c not in present for c in all_cols):
                 continue
             valued = [pl.col(v(c)).is_not_null() for c in all_cols]
-            mask = pl.any_horizontal([x != valued[0] for x in valued[1:]]) if others else None
-            if mask is None:
+            if not others:
                 continue
+            mask = pl.any_horizontal([x != valued[0] for x in valued[1:]])
             listed = ", ".join(all_cols)
             out.row_checks.append(
                 RowCheck(
@@ -295,9 +308,12 @@ def compile_checks(schema: Schema, present: dict[str, int]) -> CompiledChecks:
                     column,
                     mask,
                     [v(column)],
-                    lambda vals, listed=listed: (
-                        f"Incohérence relevée : les colonnes {listed} "
-                        "doivent toutes comporter une valeur ou toutes être vides."
+                    _message(
+                        lambda vals, listed: (
+                            f"Incohérence relevée : les colonnes {listed} "
+                            "doivent toutes comporter une valeur ou toutes être vides."
+                        ),
+                        listed=listed,
                     ),
                 )
             )
@@ -328,10 +344,14 @@ def compile_checks(schema: Schema, present: dict[str, int]) -> CompiledChecks:
                     column,
                     mask.fill_null(False),
                     [v(column), v(column2)],
-                    lambda vals, c1=column, c2=column2, label=label: (
-                        f"La valeur de la colonne "
-                        f"{c1} « {vals[0]} » devrait être {label} à la valeur de la colonne {c2} "
-                        f"« {vals[1]} »."
+                    _message(
+                        lambda vals, c1, c2, label: (
+                            f"La valeur de la colonne {c1} « {vals[0]} » devrait être {label} "
+                            f"à la valeur de la colonne {c2} « {vals[1]} »."
+                        ),
+                        c1=column,
+                        c2=column2,
+                        label=label,
                     ),
                 )
             )
@@ -352,10 +372,14 @@ def compile_checks(schema: Schema, present: dict[str, int]) -> CompiledChecks:
                     column,
                     mask.fill_null(False),
                     [v(column)] + [v(c) for c in columns],
-                    lambda vals, column=column, listed=listed: (
-                        f"La somme des colonnes {listed} "
-                        f"({' + '.join(str(x) for x in vals[1:])}) est différente de la valeur "
-                        f"de la colonne {column} « {vals[0]} »."
+                    _message(
+                        lambda vals, column, listed: (
+                            f"La somme des colonnes {listed} "
+                            f"({' + '.join(str(x) for x in vals[1:])}) est différente de la "
+                            f"valeur de la colonne {column} « {vals[0]} »."
+                        ),
+                        column=column,
+                        listed=listed,
                     ),
                 )
             )

@@ -289,7 +289,9 @@ def parse_schema(descriptor: dict[str, Any]) -> Schema:
     return schema
 
 
-def load_schema(source: dict[str, Any] | str | Path, *, limits: Limits | None = None) -> Schema:
+def load_schema(
+    source: dict[str, Any] | str | Path | Schema, *, limits: Limits | None = None
+) -> Schema:
     """Load a Table Schema from a dict, a JSON string, a file path or an http(s) URL.
 
     Raises :class:`SchemaError` (a subclass of ``EngineInputError``) with a French

@@ -87,15 +87,15 @@ def _open(source: SOURCE, limits: Limits) -> tuple[IO[bytes], int | None, str, b
                 "file-unreadable", f"Le fichier {path} ne peut pas être lu ({exc.strerror})."
             ) from exc
         return stream, size, path.name.lower(), True
-    size = None
+    known: int | None = None
     try:
         pos = source.tell()
         source.seek(0, os.SEEK_END)
-        size = source.tell() - pos
+        known = source.tell() - pos
         source.seek(pos)
     except (OSError, AttributeError, ValueError):
-        size = None
-    return source, size, str(getattr(source, "name", "") or "").lower(), False
+        known = None
+    return source, known, str(getattr(source, "name", "") or "").lower(), False
 
 
 def _too_large(limits: Limits) -> EngineInputError:

@@ -51,7 +51,7 @@ def _filters_from(request: HttpRequest) -> tuple[EntryFilters, list[str]]:
     f = EntryFilters(
         kinds=[k for k in request.GET.getlist("kind") if k in known_kinds],
         themes=[t for t in request.GET.getlist("theme") if t in known_themes],
-        organisations=[o[:100] for o in request.GET.getlist("organisation")][:20],
+        organisations=[o[:100] for o in request.GET.getlist("organisation") if o][:20],
         licences=[lic for lic in request.GET.getlist("licence") if licence_get(lic)],
         text=request.GET.get("q", "")[:200],
     )
