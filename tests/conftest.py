@@ -29,3 +29,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         (keep if uses_db else drop).append(item)
     items[:] = keep
     config.hook.pytest_deselected(items=drop)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The journal's tables are append-only (database triggers). pytest-django empties
+    every table between transactional tests (live_server, transactional_db) with Django's
+    `flush`; that one command runs with the journal's documented maintenance switch."""
+    from django.core.management.commands import flush
+
+    if getattr(flush.Command.handle, "_region27_journal", False):
+        return
+    original = flush.Command.handle
+
+    def handle(self: flush.Command, **options: object) -> None:
+        from region27.journal.db import maintenance
+
+        with maintenance(using=str(options.get("database") or "default")):
+            original(self, **options)
+
+    handle._region27_journal = True  # type: ignore[attr-defined]
+    flush.Command.handle = handle  # type: ignore[method-assign]

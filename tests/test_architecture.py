@@ -46,10 +46,9 @@ def test_engines_are_pure_python() -> None:
             continue
         for path in base.rglob("*.py"):
             for name in _imports(path):
-                if (
-                    name.split(".")[0] in forbidden
-                    or (name.startswith("region27.")
-                    and not name.startswith("region27." + folder.replace("/", ".")))
+                if name.split(".")[0] in forbidden or (
+                    name.startswith("region27.")
+                    and not name.startswith("region27." + folder.replace("/", "."))
                 ):
                     offenders.append(f"{path.relative_to(ROOT)} imports {name}")
     assert not offenders, offenders

@@ -17,6 +17,8 @@ def _run(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedPro
         **env,
     }
     environment.pop("DJANGO_SETTINGS_MODULE", None)
+    # The browser tests' conftest allows async-unsafe calls; production must not.
+    environment.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return subprocess.run(
         [sys.executable, "-m", "region27.cli", *args],
         capture_output=True,

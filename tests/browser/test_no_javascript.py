@@ -1,11 +1,7 @@
 """The site works without JavaScript: htmx only enhances plain HTML forms and links.
 
-Workaround for an application bug: submitting the catalog form with the organisation
-select left on « Toutes les organisations » sends `organisation=` and the view keeps
-that empty value as a filter (src/region27/web/views/catalog.py, `_filters_from`), so
-every search returns « 0 fiches ». The tests therefore also pick the organisation,
-which every seeded entry belongs to; drop `_pick_organisation` once the view ignores
-empty values.
+The filter form is submitted with its selects left on « Tous / Toutes », which sends
+empty values (`organisation=`); they must mean "no filter".
 """
 
 from __future__ import annotations
@@ -21,10 +17,6 @@ from tests.browser.conftest import SiteData
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _pick_organisation(page: Any, site_data: SiteData) -> None:
-    page.get_by_label("Organisation").select_option(site_data.organisation.slug)
-
-
 def test_catalog_filters_by_kind_without_javascript(new_context: Any, site_data: SiteData) -> None:
     page = new_context(java_script_enabled=False).new_page()
     page.goto("/catalogue/")
@@ -32,7 +24,6 @@ def test_catalog_filters_by_kind_without_javascript(new_context: Any, site_data:
     expect(results.get_by_role("listitem")).to_have_count(4)
 
     page.get_by_role("checkbox", name="Logiciels").check()
-    _pick_organisation(page, site_data)
     page.get_by_role("button", name="Filtrer").click()
 
     expect(page).to_have_url(re.compile(r"/catalogue/\?.*kind=software"))
@@ -48,7 +39,6 @@ def test_catalog_filters_by_territory_without_javascript(
     page = new_context(java_script_enabled=False).new_page()
     page.goto("/catalogue/")
     page.get_by_label("Territoire", exact=True).fill("departement:26")
-    _pick_organisation(page, site_data)
     page.get_by_role("button", name="Filtrer").click()
     results = page.locator("#results")
     expect(results.get_by_role("listitem")).to_have_count(2)

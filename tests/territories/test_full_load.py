@@ -6,7 +6,6 @@ and deleted at module teardown, so that other apps' tests start from an empty ta
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from io import StringIO
 from typing import Any
@@ -42,12 +41,10 @@ EXPECTED = {
 def full_load(django_db_setup: None, django_db_blocker: Any) -> Iterator[LoadResult]:
     with django_db_blocker.unblock():
         assert not Territory.objects.exists()
-        start = time.perf_counter()
+        # Load time is measured in bench/territories, never asserted here.
         steps: list[tuple[str, int]] = []
         result = load_territories(progress=lambda level, count: steps.append((level, count)))
-        result_elapsed = time.perf_counter() - start
         assert [level for level, _count in steps] == list(EXPECTED)
-        assert result_elapsed < 30
         yield result
         # One statement: the self-references (deferred constraints) all go at once, without
         # the per-row PROTECT checks of QuerySet.delete().

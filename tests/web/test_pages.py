@@ -116,9 +116,7 @@ def test_drafts_are_hidden_from_the_public(client: Client, world: dict) -> None:
 def test_catalog_filters_and_bad_parameters(client: Client, world: dict) -> None:
     ok = client.get("/catalogue/?kind=study&theme=education&territory=departement:26&q=cantines")
     assert "Étude sur les cantines" in ok.content.decode()
-    empty_form = client.get(
-        "/catalogue/?q=&kind=study&theme=&organisation=&licence=&territory="
-    )
+    empty_form = client.get("/catalogue/?q=&kind=study&theme=&organisation=&licence=&territory=")
     assert "Étude sur les cantines" in empty_form.content.decode()
     none = client.get("/catalogue/?kind=dataset")
     assert "Étude sur les cantines" not in none.content.decode()
@@ -268,7 +266,7 @@ def test_distribution_upload_through_the_form(client: Client, world: dict) -> No
         upload = SimpleUploadedFile("gros.csv", b"a;b\n1;2\n", content_type="text/csv")
         response = client.post(f"/catalogue/{dataset.slug}/fichiers/", {"file": upload})
     assert response.status_code == 400
-    assert "trop volumineux" in response.content.decode()
+    assert "dépasse la taille maximale" in response.content.decode()
     assert Distribution.objects.filter(entry=dataset).count() == 1
 
 
@@ -342,3 +340,12 @@ def test_other_pages_refuse_framing(client: Client) -> None:
     response = client.get("/")
     assert response["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+
+
+def test_territory_picker_suggestions(client: Client, world: dict) -> None:
+    response = client.get("/territoires/?picker=1&q=valence", HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-add-territory="commune:26362"' in html
+    full = client.get("/territoires/?q=valence").content.decode()
+    assert "<h1>" in full and "commune:26362" in full

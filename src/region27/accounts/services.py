@@ -122,6 +122,7 @@ def organisation_create(
     if admin is not None:
         Membership.objects.create(user=admin, organisation=organisation, role=Role.ADMIN)
         forget_roles(admin)
+    journal_record_organisation(organisation=organisation, action="create", by=None)
     return organisation
 
 
@@ -137,7 +138,16 @@ def organisation_update(*, organisation: Organisation, by: User, **changes: Any)
         setattr(organisation, key, value)
     organisation.full_clean()
     organisation.save()
+    journal_record_organisation(organisation=organisation, action="update", by=by)
     return organisation
+
+
+def journal_record_organisation(*, organisation: Organisation, action: str, by: Any) -> None:
+    """The public journal records an organisation's existence and public content (not its
+    memberships or invitations, which are not public content)."""
+    from region27.journal.services import journal_record_organisation as record
+
+    record(organisation=organisation, action=action, by=by)
 
 
 @transaction.atomic

@@ -91,7 +91,7 @@ def _record(entry: Entry, *, action: str, by: Any, comment: str = "") -> EntryVe
         Entry.objects.filter(pk=entry.pk).update(version=entry.version)
     snapshot = entry_snapshot(entry)
     role = role_in(by, entry.organisation) or actor_kind(by)
-    return EntryVersion.objects.create(
+    version = EntryVersion.objects.create(
         entry=entry,
         number=entry.version,
         action=action,
@@ -101,6 +101,13 @@ def _record(entry: Entry, *, action: str, by: Any, comment: str = "") -> EntryVe
         role=str(role),
         comment=comment[:500],
     )
+    from region27.journal.services import journal_record_version
+
+    journal_record_version(version=version, by=by)
+    from region27.search.services import search_index_entry
+
+    search_index_entry(entry=entry)
+    return version
 
 
 def _unique_slug(base: str, *, exclude_pk: int | None = None) -> str:

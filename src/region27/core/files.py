@@ -63,6 +63,18 @@ def sanitize_filename(name: str, *, max_length: int = 120) -> str:
     """
     if max_length < 1:
         raise ValueError("max_length must be at least 1")
+    # Cleaning can expose something a second pass would clean (a dot left before an
+    # extension, say): repeat until stable so that the result is a fixed point.
+    result = _sanitize_once(name, max_length)
+    for _ in range(5):
+        again = _sanitize_once(result, max_length)
+        if again == result:
+            break
+        result = again
+    return result
+
+
+def _sanitize_once(name: str, max_length: int) -> str:
     text = unicodedata.normalize("NFC", name or "")
     # Drop every directory component, whatever the separator convention.
     text = text.replace("\\", "/").rsplit("/", 1)[-1]

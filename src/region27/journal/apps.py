@@ -5,3 +5,11 @@ class JournalConfig(AppConfig):
     name = "region27.journal"
     label = "journal"
     default_auto_field = "django.db.models.BigAutoField"
+    verbose_name = "Journal public"
+
+    def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
+        from region27.journal.db import register_sqlite_function
+
+        connection_created.connect(register_sqlite_function, dispatch_uid="region27_journal_switch")

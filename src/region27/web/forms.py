@@ -180,9 +180,32 @@ class DistributionForm(forms.Form):
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    schema = forms.ModelChoiceField(
+        label=_("Référentiel suivi (facultatif)"),
+        queryset=Entry.objects.none(),
+        required=False,
+        empty_label=_("Aucun"),
+        help_text=_(
+            "Le fichier sera validé selon ce schéma ; le rapport de validation s'affichera "
+            "sur la fiche."
+        ),
+    )
+
+    def __init__(self, *args: Any, refused_message: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.refused_message = refused_message
+        from region27.validation.selectors import schema_versions_published
+
+        field: Any = self.fields["schema"]
+        field.queryset = schema_versions_published()
+        field.label_from_instance = lambda v: (
+            f"{v.schema.name} v{v.version} — {v.schema.entry.title}"
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if self.refused_message:
+            raise ValidationError({"file": self.refused_message})
         if bool(data.get("file")) == bool(data.get("url")):
             raise ValidationError(_("Donnez soit un fichier, soit une adresse (l'un des deux)."))
         return data

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from region27.web.views import accounts, catalog, organisations, pages, territories
+from region27.web.views import accounts, catalog, organisations, pages, territories, tokens
 
 app_name = "web"
 
@@ -52,6 +52,8 @@ urlpatterns = [
     path("compte/inscription/", accounts.register, name="register"),
     path("compte/mes-donnees/", accounts.account_export, name="account_export"),
     path("compte/supprimer/", accounts.account_delete, name="account_delete"),
+    path("compte/jetons/", tokens.tokens, name="tokens"),
+    path("compte/jetons/<int:pk>/revoquer/", tokens.token_revoke_view, name="token_revoke"),
     path("compte/mot-de-passe/", accounts.PasswordResetView.as_view(), name="password_reset"),
     path(
         "compte/mot-de-passe/envoye/",

@@ -1,5 +1,12 @@
 """Routes of the search pages and endpoints."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from region27.web.views import search
+
+app_name = "search"
+
+urlpatterns: list[URLPattern] = [
+    path("recherche/", search.search_page, name="search"),
+    path("recherche/deja-fait-ailleurs/", search.similar_page, name="similar"),
+]

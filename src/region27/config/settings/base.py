@@ -47,10 +47,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "region27.core",
     "region27.accounts",
     "region27.territories",
     "region27.catalog",
+    "region27.validation",
+    "region27.evaluation",
     "region27.journal",
     "region27.search",
     "region27.web",
@@ -150,6 +154,19 @@ STORAGES = {
 # Uploads: the limit of one file, in bytes (default 100 MB).
 REGION27_MAX_UPLOAD_SIZE = env.int("REGION27_MAX_UPLOAD_SIZE", default=100 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "region27.core.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
+# Validation of tables against référentiels (region27.validation).
+# Errors kept in one report: validation stops there and says so (0 = no cap).
+REGION27_VALIDATION_MAX_ERRORS = env.int("REGION27_VALIDATION_MAX_ERRORS", default=10_000)
+# Public page /valider/: validations per minute and per IP address.
+REGION27_VALIDATION_PUBLIC_RATE = env.int("REGION27_VALIDATION_PUBLIC_RATE", default=10)
+# Seconds allowed to download a schema given by its address.
+REGION27_VALIDATION_FETCH_TIMEOUT = env.float("REGION27_VALIDATION_FETCH_TIMEOUT", default=10.0)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # Refuse logging in with demonstration accounts (true in production settings).
@@ -166,7 +183,18 @@ EMAIL_USE_TLS = env.bool("REGION27_EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("REGION27_DEFAULT_FROM_EMAIL", default="ne-pas-repondre@localhost")
 EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 
-CACHES = {"default": env.cache_url("REGION27_CACHE_URL", default="locmemcache://region27")}
+# A database cache by default, so that every process counts rate limits alike
+# (its table is created by `region27 migrate`); Redis with REGION27_CACHE_URL=redis://...
+CACHES = {"default": env.cache_url("REGION27_CACHE_URL", default="dbcache://region27_cache")}
+
+# Background tasks (validation of large files, evaluations, reindex): stored in the
+# database, run by `region27 worker` (started beside the web server by `region27 serve`).
+TASKS = {
+    "default": {
+        "BACKEND": env.str("REGION27_TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
@@ -193,3 +221,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("REGION27_LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# JSON API /api/1/: requests per window (REGION27_API_RATE_WINDOW seconds) per client IP
+# address without a valid token, and per token; 0 disables. Counted in the cache named
+# by REGION27_API_RATE_CACHE (a shared cache, database or Redis, when several processes serve).
+REGION27_API_RATE_IP = env.int("REGION27_API_RATE_IP", default=120)
+REGION27_API_RATE_TOKEN = env.int("REGION27_API_RATE_TOKEN", default=600)
+REGION27_API_RATE_WINDOW = env.int("REGION27_API_RATE_WINDOW", default=60)
+REGION27_API_RATE_CACHE = env.str("REGION27_API_RATE_CACHE", default="default")
+# Behind a reverse proxy that appends the client address to X-Forwarded-For.
+REGION27_API_TRUST_X_FORWARDED_FOR = env.bool("REGION27_API_TRUST_X_FORWARDED_FOR", default=False)

@@ -212,6 +212,18 @@ class Panel:
                 available=list(self.data),
             ) from None
 
+    def restrict_periods(self, before: float) -> Panel:
+        """A panel with only the periods strictly before ``before``."""
+        keep = self.periods < float(before)
+        periods = self.periods[keep].copy()
+        periods.setflags(write=False)
+        data: dict[str, FloatArray] = {}
+        for name, mat in self.data.items():
+            sub = mat[keep].copy()
+            sub.setflags(write=False)
+            data[name] = sub
+        return Panel(self.units, periods, data, self.unit_column, self.time_column)
+
     def fingerprint(self) -> str:
         """SHA-256 of the panel content (units, periods, columns and values)."""
         h = hashlib.sha256()

@@ -17,6 +17,7 @@ as Synth does.  Without predictors, ``W`` directly minimises the outcome's pre-t
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 from collections.abc import Mapping, Sequence
@@ -50,7 +51,7 @@ def _describe_periods(periods: Sequence[float]) -> str:
     ps = [float(p) for p in periods]
     if len(ps) == 1:
         return format_period(ps[0])
-    steps = {round(b - a, 9) for a, b in zip(ps, ps[1:], strict=False)}
+    steps = {round(b - a, 9) for a, b in itertools.pairwise(ps)}
     if len(steps) == 1:
         step = steps.pop()
         base = f"{format_period(ps[0])}-{format_period(ps[-1])}"
@@ -74,7 +75,7 @@ def parse_window(text: str) -> tuple[float, ...]:
             start, end = float(raw[0] + head), float(tail)
             if step <= 0 or end < start:
                 raise ValueError
-            n = int(math.floor((end - start) / step + 1e-9)) + 1
+            n = math.floor((end - start) / step + 1e-9) + 1
             return tuple(start + i * step for i in range(n))
         return (float(raw),)
     except ValueError:
@@ -147,18 +148,23 @@ class Predictor:
 class SynthOptions:
     """Solver and diagnostic settings (defaults are deterministic)."""
 
-    n_random_starts: int = 6
+    n_random_starts: int = 4
     """Random Dirichlet starts for V, on top of equal V, regression V and one-hot mixes."""
     seed: int = 12345
-    maxfev_per_start: int = 0
-    """Nelder-Mead function evaluations per start (0 = ``300 * k``)."""
-    polish_rounds: int = 3
-    """Nelder-Mead restarts from the best point (Nelder-Mead can stall; restarts help)."""
+    screen_fev_per_predictor: int = 30
+    """Nelder-Mead evaluations per start and per predictor in the screening stage."""
+    polish_top: int = 2
+    """How many of the best screened starts are polished."""
+    polish_fev_per_predictor: int = 80
+    polish_rounds: int = 2
+    lbfgs_maxiter: int = 200
+    """Nelder-Mead restarts while they improve the loss (Nelder-Mead can stall)."""
     standardize: bool = True
     min_pre_periods: int = 3
     warn_pre_periods: int = 5
-    poor_fit_threshold: float = 0.25
-    """Flag a poor fit when pre-RMSPE exceeds this share of the outcome's pre-period spread."""
+    poor_fit_threshold: float = 0.5
+    """Flag a poor fit when the pre-RMSPE exceeds this share of the standard deviation of the
+    treated unit's own outcome over the fit window (the movement the fit must track)."""
     weight_tol: float = 1e-8
     """Weights below this are reported as zero (the solver already returns exact zeros)."""
 
@@ -344,26 +350,41 @@ def _regression_v(x1: FloatArray, x0: FloatArray, z1: FloatArray, z0: FloatArray
 
 
 class _Objective:
-    """Outer objective with warm-started exact inner solves."""
+    """Outer objective with warm-started exact inner solves.
 
-    def __init__(self, design: _Design) -> None:
+    With ``tie_break > 0`` the inner problem adds ``tie_break`` times the outcome's
+    fit-window MSPE (relative to the outcome's variance) to the V-weighted predictor
+    discrepancy.  It is used only when the treated unit lies inside the donors' predictor
+    hull: then every V gives an exact predictor fit with many W, Synth returns an arbitrary
+    one, and here the W that also best reproduces the pre-treatment outcome is returned.
+    """
+
+    def __init__(self, design: _Design, tie_break: float = 0.0) -> None:
         self.d = design
         self.evaluations = 0
-        self._diff = design.x0 - design.x1[:, None]  # (k, J): points before V scaling
-        self._diff2 = self._diff * self._diff
+        self._k = design.x0.shape[0]
+        diff = design.x0 - design.x1[:, None]  # (k, J): points before V scaling
+        out = design.z0 - design.z1[:, None]  # (T, J)
+        var = float(np.var(np.column_stack([design.z1, design.z0])))
+        tb = math.sqrt(tie_break / (out.shape[0] * (var if var > 0 else 1.0)))
+        self._diff = diff
+        self._all = np.vstack([diff, tb * out]) if tie_break > 0 else diff  # (k [+ T], J)
+        self._all2 = self._all * self._all
         self._support: list[int] = []
         self._lam: FloatArray = np.ones(1)
 
+    def _row_scale(self, v: FloatArray) -> FloatArray:
+        return np.concatenate([np.sqrt(np.maximum(v, 0.0)), np.ones(self._all.shape[0] - self._k)])
+
     def solve_w(self, v: FloatArray, *, warm: bool = True) -> SimplexSolution:
-        sv = np.sqrt(np.maximum(v, 0.0))
-        a = self.d.x0 * sv[:, None]
-        b = self.d.x1 * sv
+        pts = self._all * self._row_scale(v)[:, None]
+        zero = np.zeros(pts.shape[0])
         if warm and self._support:
             sol = simplex_least_squares(
-                a, b, warm_support=np.asarray(self._support), warm_weights=self._lam
+                pts, zero, warm_support=np.asarray(self._support), warm_weights=self._lam
             )
         else:
-            sol = simplex_least_squares(a, b)
+            sol = simplex_least_squares(pts, zero)
         self._support = [int(j) for j in sol.support]
         self._lam = sol.weights[sol.support]
         return sol
@@ -379,22 +400,64 @@ class _Objective:
         if not math.isfinite(s) or s <= 0:
             return math.inf
         v = t2 / s
-        pts = self._diff * np.sqrt(v)[:, None]
-        scale = float((v @ self._diff2).max())
+        rs = self._row_scale(v)
+        pts = self._all * rs[:, None]
+        sq = (rs * rs) @ self._all2
+        scale = float(sq.max())
         if scale <= 0.0:
-            return self.loss_of_w(np.full(self._diff.shape[1], 1.0 / self._diff.shape[1]))
+            return self.loss_of_w(np.full(self._all.shape[1], 1.0 / self._all.shape[1]))
         if self._support:
             support, lam = self._support, self._lam
         else:
-            support, lam = [int(np.argmin(v @ self._diff2))], np.ones(1)
+            support, lam = [int(np.argmin(sq))], np.ones(1)
         support, lam, _ = wolfe_core(pts, support, lam, 1e-12 * scale)
         self._support, self._lam = support, lam
         r = self.d.z1 - self.d.z0[:, support] @ lam
         return float(r @ r) / r.size
 
+    def value_and_grad(self, theta: FloatArray) -> tuple[float, FloatArray]:
+        """Loss and its gradient in ``theta`` (exact where the donor support is locally fixed).
+
+        On a fixed support ``S`` the weights are the affine minimiser
+        ``a = u / 1'u`` with ``u = G^{-1} 1`` and ``G = D_S' diag(v) D_S``, so
+        ``dL/dv_k = -(d_k . q)(d_k . u)`` with ``q = G^{-1} (I - 1 a') g_a / 1'u`` and
+        ``g_a = dL/da``; then the chain rule through ``v = theta^2 / sum(theta^2)``.
+        """
+        f = self(theta)
+        k = theta.size
+        grad = np.zeros(k)
+        if not math.isfinite(f):
+            return f, grad
+        support = self._support
+        if len(support) < 2:
+            return f, grad
+        t2 = theta * theta
+        s = float(t2.sum())
+        v = t2 / s
+        ds = self._diff[:, support]  # (k, m)
+        es = self._all[self._k :, support]  # tie-break rows, independent of V
+        gmat = (ds * v[:, None]).T @ ds + es.T @ es
+        try:
+            u = np.linalg.solve(gmat, np.ones(len(support)))
+        except np.linalg.LinAlgError:
+            return f, grad  # perfect predictor fit: W locally independent of V
+        one_u = float(u.sum())
+        if not math.isfinite(one_u) or abs(one_u) < 1e-300:
+            return f, grad
+        a_w = u / one_u
+        z0s = self.d.z0[:, support]
+        r = self.d.z1 - z0s @ a_w
+        g_a = -2.0 * (z0s.T @ r) / r.size
+        proj = g_a - float(a_w @ g_a)  # (I - 1 a') g_a
+        q = np.linalg.solve(gmat, proj) / one_u
+        dl_dv = -(ds @ q) * (ds @ u)
+        grad = 2.0 * theta * (dl_dv - float(v @ dl_dv)) / s
+        return f, grad
+
 
 def _nelder_mead(obj: _Objective, theta0: FloatArray, maxfev: int, step: float) -> FloatArray:
     k = theta0.size
+    f0 = obj(theta0)
     simplex = np.vstack([theta0] + [theta0 + step * np.eye(k)[i] for i in range(k)])
     res = minimize(
         obj,
@@ -403,12 +466,24 @@ def _nelder_mead(obj: _Objective, theta0: FloatArray, maxfev: int, step: float) 
         options={
             "initial_simplex": simplex,
             "maxfev": maxfev,
-            "xatol": 1e-7,
-            "fatol": 1e-12,
+            "xatol": 1e-6,
+            "fatol": 1e-9 * max(f0 if math.isfinite(f0) else 1.0, 1e-300),
             "adaptive": k > 4,
         },
     )
     return np.asarray(res.x, dtype=np.float64)
+
+
+def _lbfgs(obj: _Objective, theta0: FloatArray, maxiter: int) -> FloatArray:
+    res = minimize(
+        obj.value_and_grad,
+        theta0,
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": maxiter, "ftol": 1e-12, "gtol": 1e-10},
+    )
+    theta = np.asarray(res.x, dtype=np.float64)
+    return theta if float(np.sum(theta * theta)) > 0 else theta0
 
 
 def _normalise(theta: FloatArray) -> FloatArray:
@@ -419,13 +494,24 @@ def _normalise(theta: FloatArray) -> FloatArray:
 def _optimise_v(
     design: _Design, options: SynthOptions
 ) -> tuple[FloatArray, SimplexSolution, SolverReport]:
-    k, n_donors = design.x0.shape
+    k, _n_donors = design.x0.shape
     obj = _Objective(design)
     lb_sol = simplex_least_squares(design.z0, design.z1)
     lower_bound = lb_sol.objective / design.z1.size
     if k == 0:
         report = SolverReport(("outcome_only",), (lower_bound,), "outcome_only", 1, lower_bound)
         return np.zeros(0), lb_sol, report
+    # Treated inside the donors' predictor hull: every V fits the predictors exactly, so V
+    # is irrelevant and W is taken as the exact predictor fit that best fits the outcome.
+    probe = obj.solve_w(np.full(k, 1.0 / k), warm=False) if k else None
+    scale = float(np.max(np.sum((design.x0 - design.x1[:, None]) ** 2, axis=0))) if k else 0.0
+    if probe is not None and probe.objective <= 1e-12 * max(scale, 1e-300) * k:
+        inside = _Objective(design, tie_break=1e-6)
+        v_eq = np.full(k, 1.0 / k)
+        sol = inside.solve_w(v_eq, warm=False)
+        loss = inside.loss_of_w(sol.weights)
+        report = SolverReport(("inside_hull",), (loss,), "inside_hull", 2, lower_bound)
+        return v_eq, sol, report
     if k == 1:
         sol = obj.solve_w(np.ones(1), warm=False)
         loss = obj.loss_of_w(sol.weights)
@@ -442,24 +528,36 @@ def _optimise_v(
     rng = np.random.default_rng(options.seed)
     for i in range(options.n_random_starts):
         starts.append((f"dirichlet_{i}", rng.dirichlet(np.ones(k))))
-    maxfev = options.maxfev_per_start or 300 * k
-    # Stage 1: short local search from every start; Stage 2: polish the best few.
+    polish_fev = options.polish_fev_per_predictor * k
+    # Stage 1: short local search from every start; stage 2: polish the best few with
+    # Nelder-Mead restarts until a restart no longer improves the loss.
     stage1: list[tuple[float, str, FloatArray]] = []
     for name, v0 in starts:
+        if stage1 and min(r[0] for r in stage1) - lower_bound <= 1e-10 * max(lower_bound, 1e-300):
+            break
         theta0 = np.sqrt(v0)
-        theta = _nelder_mead(obj, theta0, maxfev // 3, 0.3 * float(theta0.max()))
+        theta = _lbfgs(obj, theta0, options.lbfgs_maxiter)
         stage1.append((obj(theta), name, theta))
     stage1.sort(key=lambda r: (r[0], r[1]))
     best_loss, best_name, best_theta = stage1[0]
-    for _loss0, _name, theta_start in stage1[: min(3, len(stage1))]:
+    at_bound = 1e-10 * max(abs(lower_bound), 1e-300)
+    for loss0, name, theta_start in stage1[: max(options.polish_top, 1)]:
+        if best_loss - lower_bound <= at_bound:
+            break  # the best any weights can do: global optimum reached
         theta = theta_start / np.linalg.norm(theta_start)
+        loss = loss0
         for r in range(max(options.polish_rounds, 1)):
-            step = 0.25 / (r + 1)
-            theta = _nelder_mead(obj, theta, maxfev, step)
-            theta = theta / np.linalg.norm(theta)
-        loss = obj(theta)
-        if loss < best_loss - 1e-14 * max(1.0, abs(best_loss)):
-            best_loss, best_name, best_theta = loss, _name, theta
+            theta_new = _nelder_mead(obj, theta, polish_fev, 0.2 / (r + 1))
+            theta_new = _lbfgs(obj, theta_new / np.linalg.norm(theta_new), options.lbfgs_maxiter)
+            theta_new = theta_new / np.linalg.norm(theta_new)
+            loss_new = obj(theta_new)
+            improved = loss - loss_new
+            if loss_new <= loss:
+                theta, loss = theta_new, loss_new
+            if improved <= 1e-8 * max(loss, 1e-300):
+                break
+        if loss < best_loss:
+            best_loss, best_name, best_theta = loss, name, theta
     v_best = _normalise(best_theta)
     final = obj.solve_w(v_best, warm=False)
     report = SolverReport(
@@ -479,7 +577,7 @@ def _predictor_matrix(
     rows: list[FloatArray] = []
     for p in predictors:
         col = panel.column(p.column)
-        pidx = [panel.period_index(t) for t in p.periods]
+        pidx = np.asarray([panel.period_index(t) for t in p.periods], dtype=np.intp)
         block = col[np.ix_(pidx, unit_idx)]
         if np.isnan(block).any():
             bad_u, bad_t = [], []
@@ -743,7 +841,7 @@ def _fit_prepared(
     outside_periods = tuple(
         float(prep.panel.periods[t]) for t, o in zip(prep.fit_idx, outside, strict=True) if o
     )
-    spread = float(np.std(zfit, ddof=0))
+    spread = float(np.std(zfit[:, 0], ddof=0))
     notes = list(prep.notes)
     poor = bool(spread > 0 and pre_rmspe > options.poor_fit_threshold * spread)
     if outside_periods:
@@ -758,8 +856,8 @@ def _fit_prepared(
     if poor:
         msg = (
             f"Ajustement avant traitement médiocre pour « {treated} » : RMSPE {pre_rmspe:.4g} "
-            f"pour une dispersion de {spread:.4g} ; les écarts après traitement ne sont pas "
-            "interprétables comme un effet."
+            f"pour un écart-type de la série de {spread:.4g} ; les écarts après traitement "
+            "ne sont pas interprétables comme un effet."
         )
         notes.append("poor_pre_treatment_fit: " + msg)
         if emit_warnings:

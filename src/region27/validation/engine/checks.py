@@ -82,40 +82,42 @@ def _norm(text: str) -> str:
     )
 
 
-def _digits_matrix(values: list[str], width: int) -> np.ndarray:
-    """``len(values)`` x ``width`` matrix of the ASCII digits of equal-length strings."""
-    raw = np.frombuffer("".join(values).encode("ascii"), dtype=np.uint8)
-    return (raw.reshape(-1, width) - 48).astype(np.int64)
+_DOUBLED = np.array([0, 2, 4, 6, 8, 1, 3, 5, 7, 9], dtype=np.uint8)
 
 
-def _luhn_matrix(digits: np.ndarray) -> np.ndarray:
-    """Luhn checksum validity for each row of a digit matrix."""
+def _luhn_rows(digits: np.ndarray) -> np.ndarray:
+    """Luhn validity of each row of a matrix of digits (``uint8``)."""
     width = digits.shape[1]
-    doubled = digits.copy()
-    # every second digit from the right is doubled
-    cols = [i for i in range(width) if (width - i) % 2 == 0]
-    part = doubled[:, cols] * 2
-    doubled[:, cols] = np.where(part > 9, part - 9, part)
-    result: np.ndarray = doubled.sum(axis=1) % 10 == 0
+    # rank from the right: every second digit is doubled (digits summed)
+    doubled = np.arange(width - 1, -1, -1) % 2 == 1
+    mapped = np.where(doubled, _DOUBLED[digits], digits)
+    result: np.ndarray = mapped.sum(axis=1, dtype=np.int32) % 10 == 0
     return result
 
 
 def _number_check(series: pl.Series, width: int, siret: bool) -> pl.Series:
-    compact = series.str.replace_all(r"[ .]", "").str.strip_chars()
+    compact = (
+        series.str.replace_all(" ", "", literal=True)
+        .str.replace_all(".", "", literal=True)
+        .str.strip_chars()
+    )
     shaped = compact.str.contains(rf"^[0-9]{{{width}}}$").fill_null(False)
     out = np.zeros(series.len(), dtype=bool)
-    idx = shaped.arg_true().to_numpy()
-    if idx.size:
-        kept = compact.gather(idx)
-        digits = _digits_matrix(kept.to_list(), width)
+    kept = compact.filter(shaped)
+    if kept.len():
+        # the kept values are exactly ``width`` ASCII digits: one matrix of digits
+        joined = kept.str.join("").item()
+        raw = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(-1, width)
+        digits = raw - np.uint8(48)
         if siret:
             # La Poste establishments: sum of digits multiple of 5 instead of Luhn
             la_poste = (kept.str.starts_with("356000000") & (kept != "35600000000048")).to_numpy()
-            checksum = np.where(la_poste, digits.sum(axis=1) % 5 == 0, _luhn_matrix(digits))
-            ok = checksum & _luhn_matrix(digits[:, :9])
+            luhn = _luhn_rows(digits)
+            checksum = np.where(la_poste, digits.sum(axis=1, dtype=np.int32) % 5 == 0, luhn)
+            ok = checksum & _luhn_rows(digits[:, :9])
         else:
-            ok = _luhn_matrix(digits)
-        out[idx] = ok
+            ok = _luhn_rows(digits)
+        out[shaped.to_numpy()] = ok
     return pl.Series(series.name, out, dtype=pl.Boolean)
 
 

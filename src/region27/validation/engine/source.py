@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
+import numpy as np
 import polars as pl
 
 from .model import EngineInputError, Limits
 
 CANDIDATE_DELIMITERS = (",", ";", "\t", "|")
-RAW_SEPARATORS = ("\x1f", "\x1e", "\x1d", "\x1c", "\x01", "\x02")
 SOURCE = str | Path | bytes | BinaryIO
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
 _BINARY_MAGIC = {
@@ -151,6 +151,15 @@ def open_table(source: SOURCE, *, sheet: str | None = None, limits: Limits) -> T
 # --------------------------------------------------------------------------- CSV
 
 
+def _is_utf8(data: bytes) -> bool:
+    """Fast UTF-8 validation (polars' SIMD validator, ~10x faster than ``decode``)."""
+    try:
+        pl.Series([data], dtype=pl.Binary).cast(pl.String)
+    except pl.exceptions.PolarsError:
+        return False
+    return True
+
+
 class _Decoder:
     """Streaming encoding detection: UTF-8 first, Windows-1252 otherwise."""
 
@@ -167,7 +176,8 @@ class _Decoder:
             return chunk
         if self.state in (None, "utf-8", "utf-8-sig"):
             try:
-                chunk.decode("utf-8")
+                if not _is_utf8(chunk):
+                    chunk.decode("utf-8")  # raises, with the position of the bad byte
             except UnicodeDecodeError as exc:
                 if self.state is not None or _UTF8_MULTIBYTE.search(chunk):
                     raise EngineInputError(
@@ -360,39 +370,75 @@ def _open_csv(
     return table
 
 
+@dataclass
+class _Layout:
+    """Where the records of a block are, found on the bytes (quotes respected)."""
+
+    starts: np.ndarray  # offset of the first byte of each record
+    ends: np.ndarray  # offset of the newline ending each record (or len(data))
+    counts: np.ndarray  # number of cells of each record (0 for an empty line)
+    longest: int  # longest physical line, in bytes (newline excluded)
+
+
+def _record_layout(data: bytes, delimiter: str) -> _Layout:
+    """Cut ``data`` into records and count their cells, with vectorised byte scans.
+
+    A newline or a delimiter is structural when an even number of quotes precede
+    it (the same rule as the CSV parser for well-formed quoting), so one pass over
+    the quote positions gives record boundaries and cell counts without parsing.
+    """
+    arr = np.frombuffer(data, dtype=np.uint8)
+    size = arr.size
+    newlines = np.flatnonzero(arr == 10)
+    is_delim = arr == ord(delimiter)
+    quotes = np.flatnonzero(arr == 34) if b'"' in data else newlines[:0]
+    if newlines.size:
+        lengths = np.diff(newlines, prepend=-1) - 1
+        lengths -= (newlines > 0) & (arr[np.maximum(newlines - 1, 0)] == 13)
+        longest = int(lengths.max())
+        if newlines[-1] != size - 1:
+            longest = max(longest, size - 1 - int(newlines[-1]))
+    else:
+        longest = size
+    ends = newlines
+    if quotes.size:
+        # a newline ends a record when an even number of quotes precede it
+        ends = newlines[np.searchsorted(quotes, newlines) % 2 == 0]
+    if size and arr[-1] != 10:
+        ends = np.append(ends, size)
+    starts = np.empty_like(ends)
+    if ends.size:
+        starts[0] = 0
+        starts[1:] = ends[:-1] + 1
+    delims = np.flatnonzero(is_delim)
+    counts = np.diff(np.searchsorted(delims, ends), prepend=0) + 1
+    if quotes.size and delims.size and ends.size:
+        # delimiters between an opening quote and its closing quote are data
+        opens = quotes[0::2]
+        closes = np.append(quotes[1::2], size)[: opens.size]
+        inside = np.searchsorted(delims, closes) - np.searchsorted(delims, opens)
+        owner = np.searchsorted(ends, opens)
+        keep = owner < ends.size
+        counts -= np.bincount(owner[keep], weights=inside[keep], minlength=ends.size).astype(
+            np.int64
+        )[: ends.size]
+    lengths = ends - starts
+    if ends.size:
+        last = np.minimum(ends, size) - 1
+        lengths -= (lengths > 0) & (arr[np.maximum(last, 0)] == 13)
+    counts[lengths == 0] = 0
+    return _Layout(starts=starts, ends=ends, counts=counts.astype(np.int64), longest=longest)
+
+
 def _parse_block(data: bytes, width: int, delimiter: str, limits: Limits) -> Chunk:
     """Parse UTF-8 bytes holding whole records."""
     names = [_col(i) for i in range(width)]
-    raw_sep = next((s for s in RAW_SEPARATORS if s.encode() not in data), None)
-    fast = raw_sep is not None and b"\r" not in data.replace(b"\r\n", b"")
+    fast = len(delimiter) == 1 and (b"\r" not in data or data.count(b"\r") == data.count(b"\r\n"))
     if fast:
-        assert raw_sep is not None
+        layout = _record_layout(data, delimiter)
+        if layout.longest > limits.max_line_length:
+            raise _line_too_long(limits)
         try:
-            lines = pl.read_csv(
-                data,
-                has_header=False,
-                separator=raw_sep,
-                quote_char=None,
-                schema={"l": pl.String},
-                empty_string_is_null=False,
-                truncate_ragged_lines=True,
-            )["l"]
-            longest = lines.str.len_bytes().max()
-            if isinstance(longest, int) and longest > limits.max_line_length:
-                raise _line_too_long(limits)
-            quotes = lines.str.count_matches('"', literal=True)
-            if bool((quotes % 2 == 1).any()):
-                # records spanning several lines (newline inside quotes): glue the lines
-                # of each record back together
-                inside = (quotes % 2).cum_sum() % 2
-                starts = inside.shift(1, fill_value=0) == 0
-                record = starts.cast(pl.Int64).cum_sum().alias("_rec")
-                lines = (
-                    pl.DataFrame([lines, record])
-                    .group_by("_rec", maintain_order=True)
-                    .agg(pl.col("l").str.join("\n"))["l"]
-                )
-                quotes = lines.str.count_matches('"', literal=True)
             frame = pl.read_csv(
                 data,
                 has_header=False,
@@ -403,26 +449,19 @@ def _parse_block(data: bytes, width: int, delimiter: str, limits: Limits) -> Chu
                 truncate_ragged_lines=True,
                 empty_string_is_null=False,
             )
-            if frame.height != lines.len():
-                fast = False
         except pl.exceptions.PolarsError:
             fast = False
+        else:
+            fast = frame.height == layout.counts.size
     if fast:
-        unquoted = pl.when(quotes > 0).then(lines.str.replace_all('"[^"]*"', "")).otherwise(lines)
-        counts = (
-            pl.select(
-                pl.when(lines == "")
-                .then(0)
-                .otherwise(unquoted.str.count_matches(delimiter, literal=True) + 1)
-                .cast(pl.Int64)
-                .alias("n")
-            )
-        )["n"]
+        counts_np = layout.counts
         extras: dict[int, list[str]] = {}
-        over = (counts > width).arg_true().to_list()
-        for idx in over:
-            row = next(csv.reader(io.StringIO(lines[idx], newline=""), delimiter=delimiter), [])
+        for idx in np.flatnonzero(counts_np > width).tolist():
+            text = data[layout.starts[idx] : layout.ends[idx]].decode("utf-8").rstrip("\r")
+            text = text.replace("\r\n", "\n")
+            row = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
             extras[idx] = row[width:]
+        counts = pl.Series("n", counts_np, dtype=pl.Int64)
         frame = frame.fill_null("")
         return Chunk(frame=frame, counts=counts, extras=extras, start=0, bytes_done=0)
     return _parse_block_python(data, width, delimiter, names)

@@ -78,6 +78,16 @@ def constraint_message(f: Field, constraint: str, value: str) -> str:
     )
 
 
+def _is_missing(col: pl.Expr, values: list[str], *, empty: bool) -> pl.Expr:
+    """``col`` is one of the missing ``values`` (or empty, when ``empty``)."""
+    wanted = list(dict.fromkeys(([""] if empty else []) + list(values)))
+    if not wanted:
+        return pl.lit(False)
+    if len(wanted) == 1:
+        return col == wanted[0]
+    return col.is_in(wanted)
+
+
 class _Plan:
     """Expressions compiled once for a header and a schema."""
 
@@ -96,7 +106,7 @@ class _Plan:
         counts = pl.col("_n")
         cells = [pl.col(f"c{j}") for j in range(self.width)]
         blank = (
-            pl.all_horizontal([(c == "") | c.is_in(mv) for c in cells]) & ~pl.col("_xb")
+            pl.all_horizontal([_is_missing(c, mv, empty=True) for c in cells]) & ~pl.col("_xb")
             if cells
             else ~pl.col("_xb")
         )
@@ -105,21 +115,26 @@ class _Plan:
         self.stage1b: list[pl.Expr] = []
         # (mask column, field index, kind, constraint)
         self.masks: list[tuple[str, int, str, str | None]] = []
+        # field index -> expression over its raw column telling a lenient date
+        self.lenient: dict[int, pl.Expr] = {}
         for i, f in enumerate(schema.fields):
             if f.name not in self.positions:
                 continue
             j = self.positions[f.name]
             raw = pl.col(f"c{j}")
-            null = raw.is_in(f.missing_values if f.missing_values is not None else mv) | (
-                counts <= j
-            )
+            fmv = f.missing_values if f.missing_values is not None else mv
+            # absent cells are read as "" (source.py): the cell count only matters
+            # when "" is not a missing value
+            null = _is_missing(raw, fmv, empty=False)
+            if "" not in fmv:
+                null = null | (counts <= j)
             te = type_exprs(raw, f)
             bad = ~null & ~te.ok.fill_null(False)
             self.stage1.append(null.alias(f"n{i}"))
             self.stage1.append(bad.alias(f"b{i}"))
             self.stage1.append(pl.when(null | bad).then(None).otherwise(te.typed).alias(f"v{i}"))
             if te.lenient is not None:
-                self.stage1.append(te.lenient.fill_null(False).alias(f"l{i}"))
+                self.lenient[i] = te.lenient.fill_null(False)
             if f.required:
                 self.stage1b.append((pl.col(f"n{i}") & active).alias(f"e{i}_required"))
                 self.masks.append((f"e{i}_required", i, "constraint-error", "required"))
@@ -130,14 +145,32 @@ class _Plan:
                 self.stage1b.append((ok_cell & cexpr.fill_null(False)).alias(f"e{i}_{cname}"))
                 self.masks.append((f"e{i}_{cname}", i, "constraint-error", cname))
         self.checks = compile_checks(schema, self.present)
-        self.check_exprs = [
+        self.stage1b += [
             (rc.mask.fill_null(False) & active).alias(f"x{k}")
             for k, rc in enumerate(self.checks.row_checks)
+        ]
+        self.mask_names = [m[0] for m in self.masks] + [
+            f"x{k}" for k in range(len(self.checks.row_checks))
         ]
         self.unique_fields = [
             i
             for i, f in enumerate(schema.fields)
             if f.constraints.get("unique") and f.name in self.present
+        ]
+        # typed values are only materialised when a constraint, a check or a key
+        # reads them (copying every string column would double the block's memory)
+        needed: set[str] = set()
+        for expr in self.stage1b:
+            needed.update(expr.meta.root_names())
+        for rc in self.checks.row_checks:
+            needed.update(rc.value_cols)
+        key_names = list(schema.primary_key) + [n for names in schema.unique_keys for n in names]
+        key_names += [schema.fields[i].name for i in self.unique_fields]
+        needed.update(f"v{self.present[n]}" for n in key_names if n in self.present)
+        self.stage1 = [
+            e
+            for e in self.stage1
+            if not e.meta.output_name().startswith("v") or e.meta.output_name() in needed
         ]
 
 
@@ -322,9 +355,12 @@ def _chunk_errors(plan: _Plan, chunk: Chunk, keys: _Keys) -> list[ValidationErro
     if extra_nonblank:
         xb = xb.scatter(extra_nonblank, True)
     frame = chunk.frame.with_columns(chunk.counts.alias("_n"), xb)
-    res = frame.with_columns(plan.stage1).with_columns(plan.stage1b)
-    if plan.check_exprs:
-        res = res.with_columns(plan.check_exprs)
+    # one lazy query per block: common subexpressions (missing-value tests, parsed
+    # dates...) are computed once
+    query = frame.lazy().with_columns(plan.stage1)
+    if plan.stage1b:
+        query = query.with_columns(plan.stage1b)
+    res = query.collect()
     rows = pl.Series("_row", range(chunk.start + 2, chunk.start + 2 + n), dtype=pl.Int64)
     keys.add(res, rows)
     out: list[ValidationError] = []
@@ -363,17 +399,29 @@ def _chunk_errors(plan: _Plan, chunk: Chunk, keys: _Keys) -> list[ValidationErro
                     column=width + k,
                 )
             )
+    if not plan.mask_names:
+        return out
+    # the few rows with a cell or row error, with their local index
+    flagged = res.with_row_index("_i").filter(pl.any_horizontal(plan.mask_names))
+    if flagged.height == 0:
+        return out
+    local = flagged["_i"]
     for mask_name, i, kind, constraint in plan.masks:
-        idxs = res[mask_name].arg_true()
-        if idxs.len() == 0:
+        hit = flagged[mask_name].arg_true()
+        if hit.len() == 0:
             continue
         f = schema.fields[i]
         j = plan.positions[f.name]
-        values = res[f"c{j}"].gather(idxs).to_list()
-        lenient = (
-            res[f"l{i}"].gather(idxs).to_list() if f"l{i}" in res.columns else [False] * len(values)
-        )
-        for idx, value, soft in zip(idxs.to_list(), values, lenient, strict=True):
+        values = flagged[f"c{j}"].gather(hit).to_list()
+        lenient = [False] * len(values)
+        if kind == "type-error" and i in plan.lenient:
+            lenient = (
+                pl.DataFrame({f"c{j}": pl.Series(values, dtype=pl.String)})
+                .select(plan.lenient[i])
+                .to_series()
+                .to_list()
+            )
+        for idx, value, soft in zip(local.gather(hit).to_list(), values, lenient, strict=True):
             if kind == "type-error":
                 msg = type_message(f, value, bool(soft))
             else:
@@ -390,12 +438,12 @@ def _chunk_errors(plan: _Plan, chunk: Chunk, keys: _Keys) -> list[ValidationErro
                 )
             )
     for k, rc in enumerate(plan.checks.row_checks):
-        idxs = res[f"x{k}"].arg_true()
-        if idxs.len() == 0:
+        hit = flagged[f"x{k}"].arg_true()
+        if hit.len() == 0:
             continue
-        value_lists = [res[c].gather(idxs).to_list() for c in rc.value_cols]
+        value_lists = [flagged[c].gather(hit).to_list() for c in rc.value_cols]
         col_pos = plan.positions.get(rc.field or "", width)
-        for pos, idx in enumerate(idxs.to_list()):
+        for pos, idx in enumerate(local.gather(hit).to_list()):
             vals = [lst[pos] for lst in value_lists]
             value = None if rc.value_index is None else _short(vals[rc.value_index])
             out.append(

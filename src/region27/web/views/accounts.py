@@ -35,7 +35,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 def register(request: HttpRequest) -> HttpResponse:
-    form = RegisterForm(request.POST or None)
+    form = RegisterForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             user = services.user_register(
@@ -67,7 +67,10 @@ def register(request: HttpRequest) -> HttpResponse:
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    form = ProfileForm(request.POST or None, initial={"display_name": user.display_name})
+    form = ProfileForm(
+        request.POST if request.method == "POST" else None,
+        initial={"display_name": user.display_name},
+    )
     if request.method == "POST" and form.is_valid():
         services.user_update_profile(user=user, display_name=form.cleaned_data["display_name"])
         messages.success(request, _("Profil enregistré."))
@@ -95,7 +98,7 @@ def account_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def account_delete(request: HttpRequest) -> HttpResponse:
-    form = DeleteAccountForm(request.POST or None)
+    form = DeleteAccountForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         user = request.user
         logout(request)

@@ -6,6 +6,7 @@ import difflib
 import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -32,6 +33,7 @@ from region27.catalog.selectors import (
 from region27.catalog.themes import THEMES
 from region27.core.errors import NotAllowed
 from region27.core.markdown import render_markdown
+from region27.core.uploads import upload_refused
 from region27.territories.models import Territory
 from region27.territories.selectors import territory_get, territory_parse_typed
 from region27.web.forms import (
@@ -237,6 +239,10 @@ def _save_form(
     if request.method != "POST":
         return form, detail_form, kit_form, None
     valid = form.is_valid() & detail_form.is_valid() & (kit_form.is_valid() if kit_form else True)
+    refused = upload_refused(request)
+    if refused:
+        form.add_error(None, _too_large_message(refused))
+        return form, detail_form, kit_form, None
     if not valid:
         return form, detail_form, kit_form, None
     cd = form.cleaned_data
@@ -284,6 +290,14 @@ def _save_form(
         _attach_errors(error, form, detail_form)
         return form, detail_form, kit_form, None
     return form, detail_form, kit_form, saved
+
+
+def _too_large_message(name: str) -> str:
+    limit = settings.REGION27_MAX_UPLOAD_SIZE / 1_000_000
+    return _(
+        "Le fichier « %(name)s » dépasse la taille maximale de %(limit)s Mo : "
+        "rien n'a été enregistré."
+    ) % {"name": name[:100], "limit": f"{limit:.0f}".replace(".", ",")}
 
 
 def _attach_errors(error: ValidationError, form: Any, detail_form: Any) -> None:
@@ -425,21 +439,40 @@ def distribution_new(request: HttpRequest, slug: str) -> HttpResponse:
     entry = found
     if entry.kind != "dataset" or not can(request.user, Action.ENTRY_EDIT, entry):
         raise NotAllowed()
-    form = DistributionForm(request.POST or None, request.FILES or None)
+    refused = upload_refused(request) if request.method == "POST" else None
+    form = DistributionForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        refused_message=_too_large_message(refused) if refused else "",
+    )
     if request.method == "POST" and form.is_valid():
+        from region27.validation.services import distribution_add_with_schema
+
+        schema_version = form.cleaned_data.get("schema")
         try:
-            services.distribution_add(
+            distribution_add_with_schema(
                 entry=entry,
                 by=request.user,  # type: ignore[arg-type]
                 title=form.cleaned_data["title"],
                 file=form.cleaned_data["file"],
                 url=form.cleaned_data["url"],
                 description=form.cleaned_data["description"],
+                schema_version=schema_version,
             )
         except ValidationError as error:
             _attach_errors(error, form, form)
         else:
-            messages.success(request, _("Fichier ajouté."))
+            if schema_version is not None and form.cleaned_data["file"]:
+                messages.success(
+                    request,
+                    _(
+                        "Fichier ajouté. Sa validation selon %(s)s est en cours : le rapport "
+                        "s'affiche sur la fiche."
+                    )
+                    % {"s": schema_version.label},
+                )
+            else:
+                messages.success(request, _("Fichier ajouté."))
             return redirect(entry.get_absolute_url())
     return render(
         request,

@@ -56,7 +56,7 @@ def organisation_members(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = get_object_or_404(Organisation, slug=slug)
     if not can(request.user, Action.ORG_MANAGE_MEMBERS, organisation):
         raise NotAllowed(_("Seuls les administrateurs de l'organisation gèrent ses membres."))
-    form = InviteForm(request.POST or None)
+    form = InviteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.invitation_create(

@@ -24,11 +24,14 @@ def territory_index(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     results = territory_search(query=query, limit=30) if query else []
     regions = Territory.objects.filter(level=Level.REGION).order_by("name")
-    template = (
-        "territories/_picker_results.html"
-        if request.headers.get("HX-Request")
-        else "territories/index.html"
-    )
+    if request.headers.get("HX-Request"):
+        template = (
+            "territories/_picker_suggestions.html"
+            if request.GET.get("picker")
+            else "territories/_picker_results.html"
+        )
+    else:
+        template = "territories/index.html"
     return render(
         request,
         template,

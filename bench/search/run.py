@@ -1,0 +1,146 @@
+"""Search latency: the JSON endpoint against the floor (the raw full-text query).
+
+Run on a database filled by `region27 bench-data --entries N` (see
+bench/results/search.md for the exact commands):
+
+    DJANGO_SETTINGS_MODULE=region27.config.settings.test DATABASE_URL=... \
+        .venv/bin/python bench/search/run.py --repeat 30 [--reindex]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from typing import Any
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "region27.config.settings.test")
+
+import django
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from region27.search import store  # noqa: E402
+from region27.search.backends import get_backend  # noqa: E402
+from region27.search.services import search_reindex  # noqa: E402
+from region27.search.text import parse_query  # noqa: E402
+
+QUERIES: list[tuple[str, dict[str, Any]]] = [
+    ("one word", {"q": "déchets"}),
+    ("two words", {"q": "restauration scolaire"}),
+    ("phrase", {"q": '"collecte des déchets"'}),
+    ("word + facets", {"q": "solaire", "kind": "study", "theme": "energie"}),
+    ("word + territory", {"q": "vélo", "territory": "region:84"}),
+    ("rare word", {"q": "territoria"}),
+    ("very common word", {"q": "données"}),
+    ("prefix (typing)", {"q": "mutualis"}),
+    ("empty + filters", {"kind": "dataset", "format": "CSV", "year": "2024"}),
+    ("empty, by date", {"sort": "date"}),
+]
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    k = (len(values) - 1) * p
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+def floor_runner(params: dict[str, Any]) -> Any:
+    """The same query straight on the database driver, top 20, no Django, no facets."""
+    plan = parse_query(params.get("q", ""))
+    backend = get_backend()
+    vendor = connection.vendor
+    if plan.empty:
+        sql = "SELECT entry_id FROM search_document WHERE status = 'published'"
+        args: list[Any] = []
+        if "kind" in params:
+            sql += " AND kind = ?"
+            args.append(params["kind"])
+        if "year" in params:
+            sql += " AND year = ?"
+            args.append(int(params["year"]))
+        if "format" in params:
+            sql += " AND (' ' || formats || ' ') LIKE ?"
+            args.append(f"% {params['format']} %")
+        sql += " ORDER BY date DESC LIMIT 20"
+    else:
+        args = [backend.compile(plan)]
+        if vendor == "sqlite":
+            sql = (
+                "SELECT rowid FROM search_fts WHERE search_fts MATCH ? "
+                "ORDER BY bm25(search_fts, 10.0, 4.0, 2.0, 1.0) LIMIT 20"
+            )
+        else:
+            sql = (
+                "SELECT entry_id FROM search_document, to_tsquery('simple', ?) q "
+                "WHERE tsv @@ q ORDER BY ts_rank('{0.1,0.2,0.4,1.0}', tsv, q, 1) DESC LIMIT 20"
+            )
+    if vendor == "sqlite":
+        import sqlite3
+
+        raw = sqlite3.connect(settings.DATABASES["default"]["NAME"])
+        return lambda: raw.execute(sql, args).fetchall()
+    import psycopg
+
+    db = settings.DATABASES["default"]
+    raw = psycopg.connect(
+        dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"] or 5432
+    )
+    pg_sql = sql.replace("?", "%s")
+    return lambda: raw.execute(pg_sql, args).fetchall()
+
+
+def timed(fn: Any, repeat: int) -> list[float]:
+    fn()  # warm
+    out = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--reindex", action="store_true")
+    options = parser.parse_args()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM search_document")
+        n = cursor.fetchone()[0]
+    print(f"database: {connection.vendor}, indexed entries: {n}")
+    if options.reindex:
+        result = search_reindex()
+        print(
+            f"reindex: {result.count} entries in {result.seconds:.1f} s "
+            f"= {result.per_second:.0f} entries/s"
+        )
+    store.forget()
+    t = time.perf_counter()
+    store.get_store()
+    print(f"facet arrays, cold load: {(time.perf_counter() - t) * 1000:.0f} ms")
+    client = Client()
+    print("| query | total | endpoint p50 | endpoint p95 | floor p50 | floor p95 |")
+    print("|---|---|---|---|---|---|")
+    for label, params in QUERIES:
+        total = client.get("/recherche/", {**params, "format": "json"}).json()["total"]
+        ep = timed(
+            lambda p=params: client.get("/recherche/", {**p, "format": "json"}), options.repeat
+        )
+        fl = timed(floor_runner(params), options.repeat)
+        print(
+            f"| {label} `{params}` | {total} | {statistics.median(ep):.1f} ms | "
+            f"{pct(ep, 0.95):.1f} ms | {statistics.median(fl):.1f} ms | {pct(fl, 0.95):.1f} ms |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,240 @@
+"""What the pages, the brief and the downloads show of a finished evaluation: tables, a
+plain-French reading and its caveats, computed from the stored result only."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from region27.evaluation.models import Evaluation
+
+MIN_PRE_PERIODS = 5
+MIN_DONORS = 5
+
+
+def _fmt(value: float | None, digits: int = 2) -> str:
+    if value is None:
+        return "—"
+    return str(number_format(round(value, digits), digits, force_grouping=True))
+
+
+@dataclass
+class Report:
+    evaluation: Evaluation
+    unit: str
+    treated_name: str
+    start_label: str
+    series: list[dict[str, Any]]
+    weights: list[dict[str, Any]]
+    balance: list[dict[str, Any]]
+    placebos: list[dict[str, Any]]
+    p_value: float | None
+    rank: int | None
+    n_units: int | None
+    average_post_gap: float
+    pre_rmspe: float
+    post_rmspe: float
+    rmspe_ratio: float
+    n_donors: int
+    n_pre: int
+    true_effect: float | None
+    reading: list[str] = field(default_factory=list)
+    caveats: list[str] = field(default_factory=list)
+    start_index: int = 0
+    placebo_gap_lists: list[list[float]] = field(default_factory=list)
+
+    @property
+    def labels(self) -> list[str]:
+        return [r["period"] for r in self.series]
+
+    def fmt(self, v: float | None) -> str:
+        return _fmt(v)
+
+
+def build_report(evaluation: Evaluation) -> Report | None:
+    result = evaluation.result
+    if not evaluation.is_done or not result:
+        return None
+    synth = result["synth"]
+    names: dict[str, str] = result.get("unit_labels") or {}
+    plabels: dict[str, str] = result.get("period_labels") or {}
+    treated_name = names.get(synth["treated"], synth["treated"])
+    start = synth["treatment_start"]
+    periods = list(synth["gaps"].keys())
+    series = [
+        {
+            "key": p,
+            "period": plabels.get(p, p),
+            "treated": synth["treated_series"][p],
+            "synthetic": synth["synthetic_series"][p],
+            "gap": synth["gaps"][p],
+            "post": float(p) >= float(start),
+        }
+        for p in periods
+    ]
+    start_index = next((i for i, r in enumerate(series) if r["post"]), len(series))
+    weights = sorted(
+        (
+            {"unit": u, "name": names.get(u, u), "weight": w}
+            for u, w in synth["weights"].items()
+            if w > 0
+        ),
+        key=lambda r: -r["weight"],
+    )
+    pl = result.get("placebos")
+    placebos = (
+        sorted(
+            [
+                {**p, "name": names.get(p["unit"], p["unit"]), "treated": False}
+                for p in pl["placebos"]
+            ]
+            + [
+                {
+                    "unit": synth["treated"],
+                    "name": treated_name,
+                    "rmspe_ratio": synth["rmspe_ratio"],
+                    "pre_rmspe": synth["pre_rmspe"],
+                    "post_rmspe": synth["post_rmspe"],
+                    "excluded": False,
+                    "treated": True,
+                }
+            ],
+            key=lambda r: -(r["rmspe_ratio"] if r["rmspe_ratio"] is not None else math.inf),
+        )
+        if pl
+        else []
+    )
+    indicator = evaluation.indicator
+    unit = indicator.unit if indicator else str(evaluation.parameters.get("unit_of_outcome", ""))
+    rep = Report(
+        evaluation=evaluation,
+        unit=unit,
+        treated_name=treated_name,
+        start_label=plabels.get(start, start),
+        series=series,
+        weights=weights,
+        balance=list(synth["predictor_balance"]),
+        placebos=placebos,
+        p_value=pl["p_value"] if pl else None,
+        rank=pl["rank"] if pl else None,
+        n_units=pl["n_units"] if pl else None,
+        average_post_gap=synth["average_post_gap"],
+        pre_rmspe=synth["pre_rmspe"],
+        post_rmspe=synth["post_rmspe"],
+        rmspe_ratio=synth["rmspe_ratio"],
+        n_donors=len(synth["donors"]),
+        n_pre=int(result.get("n_pre_periods", start_index)),
+        true_effect=evaluation.parameters.get("true_effect"),
+        start_index=start_index,
+        placebo_gap_lists=[list(g) for g in (result.get("placebo_gaps") or {}).values()],
+    )
+    _write_reading(rep, synth)
+    return rep
+
+
+def _write_reading(rep: Report, synth: dict[str, Any]) -> None:
+    post = [r for r in rep.series if r["post"]]
+    synth_post = sum(r["synthetic"] for r in post) / len(post) if post else 0.0
+    share = rep.average_post_gap / synth_post * 100 if synth_post else None
+    top = ", ".join(f"{w['name']} ({_fmt(w['weight'] * 100, 0)} %)" for w in rep.weights[:4])
+    rep.reading.append(
+        _(
+            "La « 27e région » de %(t)s est un territoire fictif : une moyenne pondérée de "
+            "territoires comparables non concernés, choisie pour ressembler à %(t)s avant "
+            "%(s)s. Elle se compose surtout de : %(top)s."
+        )
+        % {"t": rep.treated_name, "s": rep.start_label, "top": top}
+    )
+    direction = _("au-dessus") if rep.average_post_gap > 0 else _("en dessous")
+    text = _(
+        "Depuis %(s)s, %(t)s se situe en moyenne %(d)s de sa 27e région, de %(g)s %(u)s par période"
+    ) % {
+        "s": rep.start_label,
+        "t": rep.treated_name,
+        "d": direction,
+        "g": _fmt(abs(rep.average_post_gap)),
+        "u": rep.unit,
+    }
+    if share is not None:
+        text += _(" (%(p)s %% de ce qu'aurait donné la 27e région)") % {"p": _fmt(share, 1)}
+    rep.reading.append(text + ".")
+    if rep.p_value is not None:
+        rep.reading.append(
+            _(
+                "En faisant comme si chacun des autres territoires avait été traité (placebos), "
+                "l'écart de %(t)s arrive au rang %(r)s sur %(n)s : p = %(p)s. %(verdict)s"
+            )
+            % {
+                "t": rep.treated_name,
+                "r": rep.rank,
+                "n": rep.n_units,
+                "p": _fmt(rep.p_value, 3),
+                "verdict": _(
+                    "Un écart aussi marqué est rare parmi les placebos : il est peu probable "
+                    "que le hasard seul l'explique."
+                )
+                if rep.p_value <= 0.1
+                else _(
+                    "Un écart de cette taille n'est pas rare parmi les placebos : le résultat "
+                    "ne permet pas de conclure à un effet."
+                ),
+            }
+        )
+    if rep.true_effect is not None:
+        rep.reading.append(
+            _("Panel fictif : l'effet injecté est de %(true)s ; l'estimation est de %(est)s.")
+            % {"true": _fmt(rep.true_effect), "est": _fmt(rep.average_post_gap)}
+        )
+    if synth.get("poor_fit"):
+        rep.caveats.append(
+            _(
+                "Ajustement médiocre avant %(s)s (écart quadratique moyen %(r)s %(u)s) : la "
+                "27e région ne reproduit pas bien %(t)s, l'écart après n'est pas interprétable."
+            )
+            % {"s": rep.start_label, "r": _fmt(rep.pre_rmspe), "u": rep.unit, "t": rep.treated_name}
+        )
+    if synth.get("outside_hull_periods"):
+        rep.caveats.append(
+            _(
+                "%(t)s sort de l'enveloppe des territoires témoins à certaines périodes "
+                "(%(p)s) : aucune moyenne de témoins ne peut l'atteindre."
+            )
+            % {"t": rep.treated_name, "p": ", ".join(synth["outside_hull_periods"][:6])}
+        )
+    if rep.n_donors < MIN_DONORS or len(rep.weights) < 2:
+        rep.caveats.append(
+            _(
+                "Peu de témoins (%(n)s dans le vivier, %(k)s utilisés) : le résultat dépend de "
+                "très peu de territoires."
+            )
+            % {"n": rep.n_donors, "k": len(rep.weights)}
+        )
+    if rep.n_pre < MIN_PRE_PERIODS:
+        rep.caveats.append(
+            _(
+                "Période avant traitement courte (%(n)s périodes) : la ressemblance avant peut "
+                "être fortuite."
+            )
+            % {"n": rep.n_pre}
+        )
+    if rep.n_units is not None and 1 / rep.n_units > 0.1:
+        rep.caveats.append(
+            _(
+                "Avec %(n)s territoires comparés, la plus petite p-valeur possible est %(p)s : "
+                "trop peu pour conclure."
+            )
+            % {"n": rep.n_units, "p": _fmt(1 / rep.n_units, 3)}
+        )
+    if rep.p_value is None:
+        rep.caveats.append(_("Les placebos n'ont pas été calculés : pas de p-valeur."))
+    rep.caveats.append(
+        _(
+            "La méthode suppose que la politique n'a pas eu d'effet avant son début, qu'elle "
+            "n'a pas touché les territoires témoins, et qu'aucun autre choc propre au "
+            "territoire traité n'est survenu en même temps."
+        )
+    )

@@ -1,0 +1,592 @@
+"""Every write of the evaluation app: indicators and their import, experiment phases and
+indicators, and evaluations (requested, run in the background, stored with their record)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from region27.accounts.policy import Action, can
+from region27.catalog.models import Entry
+from region27.core.errors import NotAllowed
+from region27.evaluation.models import (
+    Evaluation,
+    EvaluationSource,
+    EvaluationStatus,
+    ExperimentDetail,
+    ExperimentPhase,
+    Indicator,
+    IndicatorValue,
+)
+from region27.evaluation.periods import (
+    PeriodError,
+    parse_period,
+    period_label,
+    period_of_date,
+)
+from region27.evaluation.stats import (
+    EvaluationError,
+    Panel,
+    SynthOptions,
+    build_donor_pool,
+    fit_synth,
+    format_period,
+    in_space_placebos,
+    run_record,
+)
+from region27.territories.models import Territory
+
+TREATED_POOLED = "__traites__"
+
+# --- Indicators -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def indicator_create(
+    *,
+    name: str,
+    level: str,
+    unit: str = "",
+    source: str = "",
+    description: str = "",
+    slug: str = "",
+) -> Indicator:
+    indicator = Indicator(
+        name=name.strip(),
+        slug=slugify(slug or name)[:120],
+        unit=unit.strip(),
+        source=source.strip(),
+        description=description,
+        level=level,
+    )
+    indicator.full_clean()
+    indicator.save()
+    return indicator
+
+
+REFUSAL_REASONS = {
+    "unknown_territory": "code de territoire inconnu",
+    "duplicate": "doublon",
+    "non_numeric": "valeur non numérique",
+    "invalid_period": "période mal écrite (attendu : 2019, 2019-Q2 ou 2019-03)",
+    "out_of_range_period": "période hors limites",
+    "mixed_granularity": "période d'une autre fréquence que les autres",
+    "missing_column": "colonne manquante",
+}
+
+
+@dataclass
+class RefusedRow:
+    line: int
+    reason: str
+    value: str
+
+    @property
+    def message(self) -> str:
+        return _(REFUSAL_REASONS[self.reason])
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    refused: list[RefusedRow] = field(default_factory=list)
+
+    def reasons(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for r in self.refused:
+            out[r.reason] = out.get(r.reason, 0) + 1
+        return out
+
+
+_CODE_COLS = ("code", "territoire", "code_territoire", "codgeo", "territory")
+_PERIOD_COLS = ("periode", "période", "period", "annee", "année", "year")
+_VALUE_COLS = ("valeur", "value")
+
+
+def _pick(header: list[str], names: Sequence[str]) -> int | None:
+    low = [h.strip().lower() for h in header]
+    for n in names:
+        if n in low:
+            return low.index(n)
+    return None
+
+
+def _parse_value(text: str) -> float | None:
+    t = text.strip().replace("\u202f", "").replace(" ", "").replace(",", ".")
+    try:
+        v = float(t)
+    except ValueError:
+        return None
+    return v if math.isfinite(v) else None
+
+
+@transaction.atomic
+def indicator_import_csv(*, indicator: Indicator, data: bytes | str) -> ImportReport:
+    """Import values from a long CSV (territory code, period, value; `,` or `;`).
+
+    Every refused row is reported with its line and reason; valid rows are stored.
+    A value already stored for the same territory and period is refused as a duplicate.
+    """
+    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data.lstrip("\ufeff")
+    dialect = ";" if text.split("\n", 1)[0].count(";") > text.split("\n", 1)[0].count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=dialect)
+    report = ImportReport()
+    header = next(reader, None)
+    if header is None:
+        return report
+    ci, pi, vi = _pick(header, _CODE_COLS), _pick(header, _PERIOD_COLS), _pick(header, _VALUE_COLS)
+    if ci is None or pi is None or vi is None:
+        report.refused.append(RefusedRow(1, "missing_column", ";".join(header)))
+        return report
+    territories = {
+        t.code: t.pk for t in Territory.objects.filter(level=indicator.level).only("pk", "code")
+    }
+    existing = {
+        (tid, p)
+        for tid, p in IndicatorValue.objects.filter(indicator=indicator).values_list(
+            "territory_id", "period"
+        )
+    }
+    granularity = {parse_period(p)[0] for _t, p in list(existing)[:1]}
+    seen: set[tuple[int, str]] = set()
+    new: list[IndicatorValue] = []
+    for line, row in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) <= max(ci, pi, vi):
+            report.refused.append(RefusedRow(line, "missing_column", dialect.join(row)))
+            continue
+        code, period, raw = row[ci].strip(), row[pi].strip(), row[vi]
+        tid = territories.get(code)
+        if tid is None:
+            report.refused.append(RefusedRow(line, "unknown_territory", code))
+            continue
+        try:
+            gran, _ordinal = parse_period(period)
+        except PeriodError as exc:
+            report.refused.append(RefusedRow(line, exc.code, period))
+            continue
+        if granularity and gran not in granularity:
+            report.refused.append(RefusedRow(line, "mixed_granularity", period))
+            continue
+        granularity.add(gran)
+        value = _parse_value(raw)
+        if value is None:
+            report.refused.append(RefusedRow(line, "non_numeric", raw))
+            continue
+        key = (tid, period)
+        if key in seen or key in existing:
+            report.refused.append(RefusedRow(line, "duplicate", f"{code} {period}"))
+            continue
+        seen.add(key)
+        new.append(
+            IndicatorValue(indicator=indicator, territory_id=tid, period=period, value=value)
+        )
+    IndicatorValue.objects.bulk_create(new, batch_size=2000)
+    report.created = len(new)
+    return report
+
+
+# --- Experiments ----------------------------------------------------------------------------
+
+
+def _require_edit(by: Any, entry: Entry) -> None:
+    if not can(by, Action.ENTRY_EDIT, entry):
+        raise NotAllowed()
+
+
+@transaction.atomic
+def experiment_phase_add(
+    *,
+    experiment: ExperimentDetail,
+    by: Any,
+    name: str,
+    start: Any,
+    end: Any = None,
+    review: str = "",
+) -> ExperimentPhase:
+    _require_edit(by, experiment.entry)
+    phase = ExperimentPhase(experiment=experiment, name=name, start=start, end=end, review=review)
+    phase.full_clean()
+    phase.save()
+    return phase
+
+
+@transaction.atomic
+def experiment_set_indicators(
+    *, experiment: ExperimentDetail, by: Any, indicators: Sequence[Indicator]
+) -> None:
+    _require_edit(by, experiment.entry)
+    experiment.indicators.set(indicators)
+
+
+# --- Evaluations ----------------------------------------------------------------------------
+
+
+def _enqueue(evaluation: Evaluation) -> None:
+    from region27.evaluation.tasks import evaluation_run
+
+    pk = evaluation.pk
+    transaction.on_commit(lambda: evaluation_run.enqueue(pk))
+
+
+def _clean_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
+    allowed = {
+        "outcome",
+        "unit",
+        "time",
+        "treated",
+        "treatment_start",
+        "donors",
+        "contaminated",
+        "predictors",
+        "fit_window",
+        "placebos",
+        "exclude_poor_fit",
+        "reference_weights",
+        "true_effect",
+        "unit_labels",
+        "preselect",
+        "unit_of_outcome",
+    }
+    unknown = set(parameters) - allowed
+    if unknown:
+        raise ValidationError(_("Paramètres inconnus : %(p)s.") % {"p": ", ".join(sorted(unknown))})
+    return dict(parameters)
+
+
+@transaction.atomic
+def evaluation_request(
+    *,
+    by: Any,
+    experiment: ExperimentDetail,
+    indicator: Indicator,
+    treatment_start: str = "",
+    placebos: bool = True,
+    contaminated: Sequence[str] = (),
+    exclude_poor_fit: float | None = None,
+) -> Evaluation:
+    """Queue the evaluation of `experiment` on `indicator` (run in the background)."""
+    _require_edit(by, experiment.entry)
+    if not treatment_start:
+        if experiment.start_date is None:
+            raise ValidationError(
+                _("Indiquez la période de début du traitement ou la date de début.")
+            )
+        first = indicator.values.values_list("period", flat=True).first()
+        gran = parse_period(first)[0] if first else "Y"
+        treatment_start = period_label(gran, period_of_date(gran, experiment.start_date))
+    try:
+        parse_period(treatment_start)
+    except PeriodError as exc:
+        raise ValidationError(
+            _("Période de début invalide : %(p)s.") % {"p": treatment_start}
+        ) from exc
+    evaluation = Evaluation(
+        title=_("%(exp)s : %(ind)s") % {"exp": experiment.entry.title, "ind": indicator.name},
+        source=EvaluationSource.INDICATOR,
+        experiment=experiment,
+        indicator=indicator,
+        parameters=_clean_parameters(
+            {
+                "outcome": "valeur",
+                "treatment_start": treatment_start,
+                "placebos": placebos,
+                "contaminated": list(contaminated),
+                "exclude_poor_fit": exclude_poor_fit,
+            }
+        ),
+        created_by=by if getattr(by, "is_authenticated", False) else None,
+    )
+    evaluation.full_clean()
+    evaluation.save()
+    _enqueue(evaluation)
+    return evaluation
+
+
+@transaction.atomic
+def evaluation_create_from_panel(
+    *,
+    title: str,
+    source: str,
+    panel_csv: str,
+    parameters: dict[str, Any],
+    panel_description: str = "",
+    reference_key: str = "",
+    by: Any = None,
+    enqueue: bool = True,
+) -> Evaluation:
+    """Store a panel given as a long CSV (reference study, demonstration or upload) and
+    queue its evaluation. `parameters` name the unit, time and outcome columns."""
+    if source == EvaluationSource.INDICATOR:
+        raise ValidationError(_("Un panel stocké ne peut pas venir d'un indicateur."))
+    for key in ("unit", "time", "outcome", "treated", "treatment_start"):
+        if key not in parameters:
+            raise ValidationError(_("Paramètre manquant : %(p)s.") % {"p": key})
+    evaluation = Evaluation(
+        title=title,
+        source=source,
+        panel_csv=panel_csv,
+        panel_description=panel_description,
+        reference_key=reference_key,
+        parameters=_clean_parameters(parameters),
+        created_by=by if getattr(by, "is_authenticated", False) else None,
+    )
+    evaluation.full_clean()
+    evaluation.save()
+    if enqueue:
+        _enqueue(evaluation)
+    return evaluation
+
+
+@dataclass
+class _Inputs:
+    panel: Panel
+    outcome: str
+    treated: str
+    treatment_start: float
+    donors: list[str] | None
+    labels: dict[str, str]
+    period_labels: dict[str, str]
+    pool: dict[str, Any] | None = None
+
+
+def _indicator_inputs(evaluation: Evaluation) -> _Inputs:
+    assert evaluation.indicator is not None and evaluation.experiment is not None
+    indicator = evaluation.indicator
+    params = evaluation.parameters
+    rows = list(
+        IndicatorValue.objects.filter(indicator=indicator)
+        .select_related("territory")
+        .values_list("territory__code", "territory__name", "period", "value")
+    )
+    if not rows:
+        raise EvaluationError("empty_panel", "L'indicateur n'a aucune valeur.")
+    grans = {parse_period(p)[0] for _c, _n, p, _v in rows}
+    if len(grans) > 1:
+        raise EvaluationError(
+            "mixed_periods", "L'indicateur mélange des années, des trimestres et des mois."
+        )
+    gran = grans.pop()
+    treated_codes = sorted(
+        evaluation.experiment.entry.territories.filter(level=indicator.level).values_list(
+            "code", flat=True
+        )
+    )
+    if not treated_codes:
+        raise EvaluationError(
+            "no_treated",
+            "L'expérimentation n'a aucun territoire traité du niveau de l'indicateur.",
+        )
+    labels = {code: name for code, name, _p, _v in rows}
+    records: dict[tuple[str, int], float] = {}
+    for code, _n, period, value in rows:
+        records[(code, parse_period(period)[1])] = value
+    if len(treated_codes) > 1:
+        # Several treated territories: their mean is the treated unit.
+        by_period: dict[int, list[float]] = {}
+        for (code, t), v in records.items():
+            if code in treated_codes:
+                by_period.setdefault(t, []).append(v)
+        for t, vals in by_period.items():
+            if len(vals) == len(treated_codes):
+                records[(TREATED_POOLED, t)] = sum(vals) / len(vals)
+        records = {k: v for k, v in records.items() if k[0] not in treated_codes}
+        treated = TREATED_POOLED
+        labels[TREATED_POOLED] = _("Territoires traités (moyenne)")
+    else:
+        treated = treated_codes[0]
+    panel = Panel.from_records(
+        [{"unit": u, "time": t, "valeur": v} for (u, t), v in sorted(records.items())],
+        unit="unit",
+        time="time",
+    )
+    contaminated = [c for c in params.get("contaminated", []) if c in labels]
+    pool = build_donor_pool(
+        [u for u in panel.units if u not in treated_codes or u == treated],
+        treated,
+        contaminated=contaminated,
+    )
+    return _Inputs(
+        panel=panel,
+        outcome="valeur",
+        treated=treated,
+        treatment_start=float(parse_period(params["treatment_start"])[1]),
+        donors=list(pool.selected),
+        labels=labels,
+        period_labels={format_period(float(p)): period_label(gran, int(p)) for p in panel.periods},
+        pool=pool.to_dict(),
+    )
+
+
+def _panel_inputs(evaluation: Evaluation) -> _Inputs:
+    params = evaluation.parameters
+    try:
+        frame = pl.read_csv(
+            io.StringIO(evaluation.panel_csv),
+            infer_schema_length=None,
+            schema_overrides={params["unit"]: pl.Utf8},
+            null_values=["", "NA", "NaN", "nan", "null"],
+        )
+    except pl.exceptions.PolarsError as exc:
+        raise EvaluationError("unreadable_file", f"Panel illisible : {exc}.") from exc
+    panel = Panel.from_frame(frame, unit=params["unit"], time=params["time"])
+    labels = {u: u for u in panel.units}
+    labels.update(params.get("unit_labels") or {})
+    return _Inputs(
+        panel=panel,
+        outcome=params["outcome"],
+        treated=params["treated"],
+        treatment_start=float(params["treatment_start"]),
+        donors=params.get("donors") or None,
+        labels=labels,
+        period_labels={format_period(float(p)): format_period(float(p)) for p in panel.periods},
+    )
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no NaN or infinity: they are stored as null."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _set_progress(evaluation: Evaluation, progress: int, **fields: Any) -> None:
+    evaluation.progress = progress
+    for k, v in fields.items():
+        setattr(evaluation, k, v)
+    evaluation.save(update_fields=["progress", *fields])
+
+
+def evaluation_execute(*, evaluation_id: int) -> Evaluation | None:
+    """Run an evaluation: build the panel, fit, run the placebos, store the result.
+
+    Deterministic: the same inputs and parameters give the same result (recorded by the
+    input hash and the software versions)."""
+    evaluation = (
+        Evaluation.objects.select_related("indicator", "experiment__entry")
+        .filter(pk=evaluation_id)
+        .first()
+    )
+    if evaluation is None:
+        return None
+    _set_progress(evaluation, 5, status=EvaluationStatus.RUNNING, started_at=timezone.now())
+    params = evaluation.parameters
+    caught: list[str] = []
+    try:
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
+            inputs = (
+                _indicator_inputs(evaluation)
+                if evaluation.source == EvaluationSource.INDICATOR
+                else _panel_inputs(evaluation)
+            )
+            engine_params: dict[str, Any] = {
+                "outcome": inputs.outcome,
+                "treated": inputs.treated,
+                "treatment_start": inputs.treatment_start,
+                "donors": inputs.donors,
+                "predictors": list(params.get("predictors") or []),
+                "fit_window": params.get("fit_window") or None,
+            }
+            options = SynthOptions()
+            rec = run_record(
+                inputs.panel,
+                {
+                    **engine_params,
+                    "options": options,
+                    "placebos": bool(params.get("placebos")),
+                    "exclude_poor_fit": params.get("exclude_poor_fit"),
+                    "preselect": params.get("preselect"),
+                },
+            )
+            _set_progress(evaluation, 20, input_hash=rec.input_hash, versions=dict(rec.versions))
+            placebo_dict: dict[str, Any] | None = None
+            placebo_gaps: dict[str, list[float]] = {}
+            if params.get("placebos"):
+                res_pl = in_space_placebos(
+                    inputs.panel,
+                    **engine_params,
+                    options=options,
+                    exclude_poor_fit=params.get("exclude_poor_fit"),
+                    preselect=params.get("preselect"),
+                    n_jobs=int(getattr(settings, "REGION27_EVALUATION_JOBS", 1)),
+                )
+                res = res_pl.treated
+                if params.get("reference_weights"):
+                    res = fit_synth(
+                        inputs.panel,
+                        **engine_params,
+                        options=options,
+                        reference_weights=params["reference_weights"],
+                    )
+                placebo_dict = res_pl.to_dict()
+                placebo_gaps = {p.unit: list(p.gaps) for p in res_pl.placebos if not p.excluded}
+            else:
+                res = fit_synth(
+                    inputs.panel,
+                    **engine_params,
+                    options=options,
+                    reference_weights=params.get("reference_weights") or None,
+                )
+            caught = sorted({str(w.message) for w in record})
+    except EvaluationError as exc:
+        _set_progress(
+            evaluation,
+            100,
+            status=EvaluationStatus.FAILED,
+            error=exc.message,
+            finished_at=timezone.now(),
+        )
+        return evaluation
+    except Exception:
+        _set_progress(
+            evaluation,
+            100,
+            status=EvaluationStatus.FAILED,
+            error=_("Erreur interne pendant le calcul."),
+            finished_at=timezone.now(),
+        )
+        raise
+    synth = res.to_dict()
+    pre = [p for p in res.periods if p < res.treatment_start]
+    evaluation.result = _finite(
+        {
+            "synth": synth,
+            "placebos": placebo_dict,
+            "placebo_gaps": placebo_gaps,
+            "unit_labels": inputs.labels,
+            "period_labels": inputs.period_labels,
+            "donor_pool": inputs.pool,
+            "n_pre_periods": len(pre),
+            "n_post_periods": len(res.periods) - len(pre),
+            "engine_warnings": caught,
+            "record": rec.to_dict(),
+        }
+    )
+    _set_progress(
+        evaluation,
+        100,
+        status=EvaluationStatus.DONE,
+        result=evaluation.result,
+        error="",
+        finished_at=timezone.now(),
+    )
+    return evaluation

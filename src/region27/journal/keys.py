@@ -1,0 +1,63 @@
+"""The instance's journal identity: its origin line and its Ed25519 signing key.
+
+Settings (read with defaults; the environment variable of the same name also works):
+- `REGION27_JOURNAL_ORIGIN`: the checkpoint origin line (default: SITE_URL's host + "/journal");
+- `REGION27_JOURNAL_SIGNING_KEY`: a signer key `PRIVATE+KEY+name+keyid+base64`; without it,
+  the key is kept in `DATA_DIR/journal_signing_key` (created on first use, mode 0600).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+from region27.journal.note import Signer
+
+KEY_FILE = "journal_signing_key"
+_cache: dict[str, Signer] = {}
+
+
+def _setting(name: str, default: str = "") -> str:
+    return str(getattr(settings, name, "") or os.environ.get(name, "") or default)
+
+
+def origin() -> str:
+    configured = _setting("REGION27_JOURNAL_ORIGIN")
+    if configured:
+        return configured.strip()
+    host = urlsplit(settings.SITE_URL).netloc or "localhost"
+    return f"{host}/journal"
+
+
+def key_path() -> Path:
+    return Path(settings.DATA_DIR) / KEY_FILE
+
+
+def signer() -> Signer:
+    skey = _setting("REGION27_JOURNAL_SIGNING_KEY")
+    if not skey:
+        path = key_path()
+        if not path.exists():
+            generate_key_file(path)
+        skey = path.read_text().strip()
+    if skey not in _cache:
+        _cache[skey] = Signer.from_skey(skey)
+    return _cache[skey]
+
+
+def generate_key_file(path: Path | None = None, *, name: str | None = None) -> Signer:
+    """Write a new key (rotation keeps the former file as `journal_signing_key.N`)."""
+    path = path or key_path()
+    if path.exists():
+        n = 1
+        while path.with_name(f"{path.name}.{n}").exists():
+            n += 1
+        path.rename(path.with_name(f"{path.name}.{n}"))
+    new = Signer.generate((name or origin()).replace(" ", "-").replace("+", "-"))
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(new.skey + "\n")
+    return new

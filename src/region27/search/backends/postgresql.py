@@ -1,0 +1,85 @@
+"""PostgreSQL full text over a generated, weighted tsvector (`simple` configuration).
+
+The text is folded and stemmed in Python before it reaches PostgreSQL, so `unaccent`
+and the French dictionary are not needed: `simple` splits on spaces, like FTS5 does,
+and both databases match the same documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from region27.search.backends.base import FIELD_WEIGHTS, TIERS, SearchBackend
+from region27.search.text import Clause, QueryPlan
+
+# ts_rank weights are given as {D, C, B, A} = {body, summary, keywords, title}.
+_TOP = max(FIELD_WEIGHTS.values())
+_WEIGHTS = "{" + ",".join(str(FIELD_WEIGHTS[f] / _TOP) for f in reversed(FIELD_WEIGHTS)) + "}"
+
+
+# Weight labels of the fields in the tsvector.
+LABELS = {"title": "A", "keywords": "B", "summary": "C", "body": "D"}
+
+
+def _clause(clause: Clause, label: str = "") -> str:
+    weight = f":{label}" if label else ""
+    if clause.is_phrase:
+        return "(" + " <-> ".join(f"{s}{weight}" for s in clause.stems) + ")"
+    if clause.prefix:
+        return f"({clause.stems[0]}{weight} | {clause.prefix}:*{label})"
+    return f"{clause.stems[0]}{weight}"
+
+
+class PostgresBackend(SearchBackend):
+    vendor = "postgresql"
+
+    def compile(self, plan: QueryPlan) -> str:
+        return " & ".join(_clause(c) for c in plan.clauses)
+
+    def compile_field(self, plan: QueryPlan, field: str) -> str:
+        return " & ".join(_clause(c, LABELS[field]) for c in plan.clauses)
+
+    def ids_sql(self) -> str:
+        return "SELECT entry_id FROM search_document WHERE tsv @@ to_tsquery('simple', %s)"
+
+    def match_tiers(self, plan: QueryPlan) -> tuple[np.ndarray, np.ndarray]:
+        """One query: the fields matched are tested on the rows already read."""
+        if plan.empty:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
+        params = [self.compile(plan)] + [self.compile_field(plan, name) for name, _t in TIERS]
+        tiers = " + ".join(
+            f"CASE WHEN d.tsv @@ to_tsquery('simple', %s) THEN {tier} ELSE 0 END"
+            for _name, tier in TIERS
+        )
+        sql = (
+            f"SELECT d.entry_id, 1 + {tiers} FROM search_document d "  # noqa: S608
+            "WHERE d.tsv @@ to_tsquery('simple', %s)"
+        )
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, params[1:] + params[:1])
+            rows = cursor.fetchall()
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        scores = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
+        return ids, scores
+
+    def compile_any(self, terms: Sequence[str]) -> str:
+        return " | ".join(terms)
+
+    def match_sql(self) -> str:
+        return (
+            f"SELECT d.entry_id, ts_rank('{_WEIGHTS}'::float4[], d.tsv, q, 1) "  # noqa: S608
+            "FROM search_document d, to_tsquery('simple', %s) q WHERE d.tsv @@ q"
+        )
+
+    def doc_freqs(self, terms: Sequence[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        with self.connection.cursor() as cursor:
+            for term in terms:
+                cursor.execute(
+                    "SELECT count(*) FROM search_document WHERE tsv @@ to_tsquery('simple', %s)",
+                    [term],
+                )
+                out[term] = int(cursor.fetchone()[0])
+        return out

@@ -1,0 +1,68 @@
+"""The final ranking, computed in Python so that both databases order results alike.
+
+Each backend gives a first rank (FTS5 bm25, PostgreSQL ts_rank) used only to choose the
+best candidates; those are ranked again here with a BM25 per field (title > keywords >
+summary > body), times a gentle boost for validated and for recent entries.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+
+from region27.search.backends.base import FIELD_WEIGHTS, FIELDS
+from region27.search.text import Clause
+
+K1 = 1.2
+B = 0.75
+# Typical analysed lengths (tokens) of each field.
+AVERAGE_LENGTHS = {"title": 6.0, "keywords": 4.0, "summary": 20.0, "body": 120.0}
+RECENCY_BOOST = 0.2
+RECENCY_DAYS = 365.0
+
+
+def _count(clause: Clause, tokens: Sequence[str]) -> int:
+    stems = clause.stems
+    if clause.is_phrase:
+        n = len(stems)
+        return sum(1 for i in range(len(tokens) - n + 1) if tuple(tokens[i : i + n]) == stems)
+    first = stems[0]
+    prefix = clause.prefix
+    if prefix:
+        return sum(1 for t in tokens if t.startswith(prefix)) + (
+            tokens.count(first) if not first.startswith(prefix) else 0
+        )
+    return tokens.count(first)
+
+
+def field_score(tf: int, length: int, field: str) -> float:
+    if tf <= 0:
+        return 0.0
+    norm = K1 * (1 - B + B * length / AVERAGE_LENGTHS[field])
+    return FIELD_WEIGHTS[field] * tf * (K1 + 1) / (tf + norm)
+
+
+def text_score(
+    clauses: Sequence[Clause],
+    fields: tuple[str, str, str, str],
+    weights: Sequence[float] | None = None,
+) -> float:
+    """BM25 per field of a document's analysed fields for the clauses (optionally weighted)."""
+    tokens = [text.split() for text in fields]
+    score = 0.0
+    for index, clause in enumerate(clauses):
+        weight = weights[index] if weights is not None else 1.0
+        for name, field_tokens in zip(FIELDS, tokens, strict=True):
+            score += weight * field_score(_count(clause, field_tokens), len(field_tokens), name)
+    return score
+
+
+def recency(epoch_seconds: float, now: float | None = None) -> float:
+    now = time.time() if now is None else now
+    age_days = max(0.0, (now - epoch_seconds) / 86400.0)
+    return 1.0 + RECENCY_BOOST * math.exp(-age_days / RECENCY_DAYS)
+
+
+def idf(doc_freq: int, total: int) -> float:
+    return math.log(1.0 + (total - doc_freq + 0.5) / (doc_freq + 0.5))

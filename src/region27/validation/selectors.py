@@ -1,0 +1,197 @@
+"""Every read about référentiels and validation reports, with the acting user."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from typing import Any
+
+from django.db.models import QuerySet
+
+from region27.accounts.policy import Action, can, can_view
+from region27.catalog.models import Distribution, Entry, Status
+from region27.validation.models import (
+    DistributionSchema,
+    SchemaDetail,
+    SchemaVersion,
+    ValidationRun,
+    version_key,
+)
+
+
+def schema_versions_published() -> QuerySet[SchemaVersion]:
+    """Versions of published référentiels (what a distribution or a visitor may choose)."""
+    return (
+        SchemaVersion.objects.filter(schema__entry__status=Status.PUBLISHED)
+        .select_related("schema", "schema__entry")
+        .order_by("schema__name", "-created_at")
+    )
+
+
+def schema_version_choices() -> list[SchemaVersion]:
+    """Published versions, by name then newest version first."""
+    found = list(schema_versions_published())
+    grouped: dict[str, list[SchemaVersion]] = defaultdict(list)
+    for v in found:
+        grouped[v.schema.name].append(v)
+    ordered: list[SchemaVersion] = []
+    for name in sorted(grouped):
+        ordered.extend(sorted(grouped[name], key=lambda v: version_key(v.version), reverse=True))
+    return ordered
+
+
+def schema_resolve(name: str) -> SchemaVersion:
+    """`scdl/subventions` (latest version) or `scdl/subventions@2.1.1`; LookupError if unknown.
+
+    Only published référentiels are known by name.
+    """
+    base, _sep, version = name.strip().partition("@")
+    detail = (
+        SchemaDetail.objects.filter(name=base.lower(), entry__status=Status.PUBLISHED)
+        .select_related("entry")
+        .first()
+    )
+    if detail is None:
+        raise LookupError(name)
+    if version:
+        found = detail.versions.filter(version=version.lstrip("vV")).first()
+        if found is None:
+            raise LookupError(name)
+        return found
+    latest = detail.latest
+    if latest is None:
+        raise LookupError(name)
+    return latest
+
+
+def schema_versions_of(*, user: Any, entry: Entry) -> list[SchemaVersion]:
+    if entry.kind != "schema" or not can_view(user, entry):
+        return []
+    detail = SchemaDetail.objects.filter(entry=entry).first()
+    return detail.sorted_versions() if detail else []
+
+
+def declared_schema(distribution: Distribution) -> SchemaVersion | None:
+    found = (
+        DistributionSchema.objects.filter(distribution=distribution)
+        .select_related("schema_version__schema__entry")
+        .first()
+    )
+    return found.schema_version if found else None
+
+
+def run_visible(user: Any, run: ValidationRun) -> bool:
+    """The report of a published file is as public as its dataset; a replacement not
+    (yet) published is shown only to the organisation's members."""
+    entry = run.distribution.entry
+    if run.is_published_file:
+        return can_view(user, entry)
+    return can(user, Action.ENTRY_VIEW_DRAFT, entry)
+
+
+def runs_of(*, user: Any, distribution: Distribution) -> list[ValidationRun]:
+    runs = ValidationRun.objects.filter(distribution=distribution).select_related(
+        "schema_version__schema", "distribution__entry__organisation"
+    )
+    return [r for r in runs.defer("errors", "warnings") if run_visible(user, r)]
+
+
+def run_get(*, user: Any, distribution: Distribution, uuid: Any) -> ValidationRun | None:
+    run = (
+        ValidationRun.objects.filter(distribution=distribution, uuid=uuid)
+        .select_related("schema_version__schema", "distribution__entry__organisation")
+        .first()
+    )
+    if run is None or not run_visible(user, run):
+        return None
+    return run
+
+
+def current_run(distribution: Distribution) -> ValidationRun | None:
+    """The latest run about the file the distribution serves now."""
+    for run in (
+        ValidationRun.objects.filter(distribution=distribution)
+        .select_related("schema_version__schema")
+        .defer("errors", "warnings")
+    ):
+        if run.is_published_file:
+            return run
+    return None
+
+
+def pending_run(distribution: Distribution) -> ValidationRun | None:
+    """The latest replacement still in validation or waiting for the agent's decision."""
+    for run in (
+        ValidationRun.objects.filter(distribution=distribution, is_replacement=True, decision="")
+        .select_related("schema_version__schema")
+        .defer("errors", "warnings")
+    ):
+        return run
+    return None
+
+
+@dataclass
+class ErrorGroup:
+    type: str
+    field: str | None
+    constraint: str | None
+    count: int = 0
+    rows: list[int] = dc_field(default_factory=list)
+    values: list[str] = dc_field(default_factory=list)
+    message: str = ""
+
+
+def group_errors(errors: list[dict[str, Any]], *, samples: int = 10) -> list[ErrorGroup]:
+    """Errors grouped by type, field and constraint, most frequent first, with a few rows."""
+    groups: dict[tuple[Any, ...], ErrorGroup] = {}
+    for error in errors:
+        key = (error.get("type"), error.get("field"), error.get("constraint"))
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = ErrorGroup(
+                type=str(key[0]), field=key[1], constraint=key[2], message=error.get("message", "")
+            )
+        group.count += 1
+        if len(group.rows) < samples and error.get("row") is not None:
+            group.rows.append(int(error["row"]))
+            value = error.get("value")
+            if value not in (None, "") and len(group.values) < samples:
+                group.values.append(str(value)[:80])
+    return sorted(groups.values(), key=lambda g: (-g.count, g.type, g.field or ""))
+
+
+def error_type_counts(errors: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    return Counter(str(e.get("type")) for e in errors).most_common()
+
+
+def run_report(run: ValidationRun) -> dict[str, Any]:
+    """The stored report as one JSON object (the engine's `to_dict()` keys, plus the
+    schema, the file and the run); for the HTML download and the API."""
+    return {
+        "valid": run.valid if run.status == "done" else False,
+        "rows": run.rows,
+        "encoding": run.encoding or None,
+        "delimiter": run.delimiter or None,
+        "errors": run.errors,
+        "warnings": run.warnings,
+        "status": run.status,
+        "truncated": run.truncated,
+        "failure": {"code": run.failure_code, "message": run.failure_message}
+        if run.status == "failed"
+        else None,
+        "schema": {
+            "name": run.schema_version.schema.name,
+            "version": run.schema_version.version,
+            "sha256": run.schema_version.sha256,
+        },
+        "file": {
+            "name": run.original_name,
+            "size": run.size,
+            "sha256": run.checksum,
+            "published": run.is_published_file,
+        },
+        "engine_version": run.engine_version,
+        "started_at": run.started_at.isoformat() if run.started_at else None,
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+    }

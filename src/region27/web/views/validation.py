@@ -1,0 +1,658 @@
+"""Référentiels and validation reports: report pages and downloads, file replacement,
+schema creation, and the public validation page `/valider/`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from region27.accounts.policy import Action, can
+from region27.catalog.licences import LICENCES
+from region27.catalog.models import Distribution, Entry
+from region27.core.errors import NotAllowed
+from region27.core.uploads import upload_refused
+from region27.validation import services
+from region27.validation.engine import EngineInputError, Report, load_schema, validate
+from region27.validation.models import SchemaVersion, ValidationRun
+from region27.validation.selectors import (
+    declared_schema,
+    group_errors,
+    run_get,
+    run_report,
+    runs_of,
+    schema_version_choices,
+    schema_versions_published,
+)
+from region27.web.views.catalog import _entry_or_404, _too_large_message, _writer_organisations
+from region27.web.views.common import paginate
+
+ERRORS_PER_PAGE = 100
+PUBLIC_SHOWN_ERRORS = 500
+CSV_COLUMNS = ("type", "row", "field", "constraint", "value", "message")
+CSV_COLUMNS_FR = ("type", "ligne", "champ", "contrainte", "valeur", "message")
+
+
+# --- Forms --------------------------------------------------------------------------------
+
+
+class SchemaVersionField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.schema.name} v{obj.version} — {obj.schema.entry.title}"
+
+
+def _schema_field(required: bool) -> SchemaVersionField:
+    return SchemaVersionField(
+        label=gettext_lazy("Référentiel"),
+        queryset=SchemaVersion.objects.none(),
+        required=required,
+        empty_label=gettext_lazy("Choisir un schéma…"),
+    )
+
+
+class ReplaceForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Nouveau fichier"))
+
+    def __init__(self, *args: Any, refused_message: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.refused_message = refused_message
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.refused_message:
+            raise ValidationError({"file": self.refused_message})
+        return data
+
+
+class DeclareForm(forms.Form):
+    schema = _schema_field(required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["schema"]
+        field.queryset = schema_versions_published()
+        field.empty_label = _("Aucun")
+
+
+class SchemaSourceForm(forms.Form):
+    version = forms.CharField(
+        label=gettext_lazy("Version"),
+        max_length=40,
+        required=False,
+        help_text=gettext_lazy("Laissez vide pour reprendre celle du schéma (« version »)."),
+    )
+    schema_file = forms.FileField(
+        label=gettext_lazy("Fichier du schéma (JSON, Table Schema)"), required=False
+    )
+    schema_url = forms.URLField(
+        label=gettext_lazy("Ou adresse du schéma"),
+        required=False,
+        max_length=1000,
+        assume_scheme="https",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if bool(data.get("schema_file")) == bool(data.get("schema_url")):
+            raise ValidationError(_("Donnez soit le fichier du schéma, soit son adresse."))
+        return data
+
+
+class SchemaForm(SchemaSourceForm):
+    organisation = forms.ModelChoiceField(
+        label=gettext_lazy("Organisation"), queryset=Entry.objects.none(), empty_label=None
+    )
+    title = forms.CharField(label=gettext_lazy("Titre"), max_length=200)
+    summary = forms.CharField(
+        label=gettext_lazy("Résumé"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    name = forms.CharField(
+        label=gettext_lazy("Nom du schéma"),
+        max_length=120,
+        help_text=gettext_lazy("Identifiant stable, par exemple « ma-commune/arbres »."),
+    )
+    licence = forms.ChoiceField(
+        label=gettext_lazy("Licence"),
+        choices=[(lic.id, lic.title) for lic in LICENCES if lic.open and not lic.software],
+    )
+    homepage = forms.URLField(
+        label=gettext_lazy("Page du schéma"), required=False, assume_scheme="https"
+    )
+    attribution = forms.CharField(label=gettext_lazy("Attribution"), max_length=300, required=False)
+
+    field_order = (
+        "organisation",
+        "title",
+        "summary",
+        "name",
+        "licence",
+        "homepage",
+        "attribution",
+        "version",
+        "schema_file",
+        "schema_url",
+    )
+
+    def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["organisation"]
+        field.queryset = organisations
+
+
+class PublicValidationForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Fichier à valider (CSV, XLSX ou ODS)"),
+        required=False,
+    )
+    schema = _schema_field(required=False)
+    schema_url = forms.URLField(
+        label=gettext_lazy("Ou adresse d'un schéma (Table Schema JSON)"),
+        required=False,
+        max_length=1000,
+        assume_scheme="https",
+    )
+    output = forms.ChoiceField(
+        label=gettext_lazy("Résultat"),
+        choices=[
+            ("page", gettext_lazy("Afficher le rapport")),
+            ("json", gettext_lazy("Télécharger le rapport en JSON")),
+            ("csv", gettext_lazy("Télécharger les erreurs en CSV pour tableur")),
+        ],
+        initial="page",
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args: Any, refused_message: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.refused_message = refused_message
+        field: Any = self.fields["schema"]
+        field.queryset = schema_versions_published()
+        field.choices = [("", _("Choisir un schéma…"))] + [
+            (v.pk, f"{v.schema.name} v{v.version} — {v.schema.entry.title}")
+            for v in schema_version_choices()
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.refused_message:
+            raise ValidationError({"file": self.refused_message})
+        if not data.get("file") and "file" not in self.errors:
+            self.add_error("file", _("Choisissez le fichier à valider."))
+        if bool(data.get("schema")) == bool(data.get("schema_url")):
+            raise ValidationError(
+                _("Choisissez un référentiel dans la liste, ou donnez l'adresse d'un schéma.")
+            )
+        return data
+
+
+# --- Helpers ------------------------------------------------------------------------------
+
+
+def _distribution_or_404(request: HttpRequest, slug: str, uuid: Any) -> tuple[Entry, Distribution]:
+    found = _entry_or_404(request, slug)
+    if isinstance(found, HttpResponse):
+        raise Http404()
+    distribution = get_object_or_404(Distribution, entry=found, uuid=uuid)
+    return found, distribution
+
+
+def _run_or_404(request: HttpRequest, slug: str, uuid: Any, run: Any) -> ValidationRun:
+    _entry, distribution = _distribution_or_404(request, slug, uuid)
+    found = run_get(user=request.user, distribution=distribution, uuid=run)
+    if found is None:
+        raise Http404(_("Aucune validation à cette adresse."))
+    return found
+
+
+def _run_urls(run: ValidationRun) -> dict[str, str]:
+    args = [run.distribution.entry.slug, run.distribution.uuid, run.uuid]
+    return {
+        name: reverse(f"validation:{name}", args=args)
+        for name in ("run", "run_status", "run_json", "run_csv", "run_csv_excel", "run_decide")
+    }
+
+
+def _safe_cell(value: Any) -> Any:
+    """Spreadsheets run cells that start with = + - @ as formulas: neutralise them."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _csv_response(errors: list[dict[str, Any]], filename: str, *, excel: bool) -> HttpResponse:
+    buffer = io.StringIO()
+    if excel:
+        buffer.write("\ufeff")
+        writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+        writer.writerow(CSV_COLUMNS_FR)
+        for error in errors:
+            writer.writerow(
+                [_safe_cell("" if error.get(k) is None else error.get(k)) for k in CSV_COLUMNS]
+            )
+    else:
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(CSV_COLUMNS)
+        for error in errors:
+            writer.writerow(["" if error.get(k) is None else error.get(k) for k in CSV_COLUMNS])
+    response = HttpResponse(
+        buffer.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- Report pages -------------------------------------------------------------------------
+
+
+def report_latest(request: HttpRequest, slug: str, uuid: Any) -> HttpResponse:
+    entry, distribution = _distribution_or_404(request, slug, uuid)
+    runs = runs_of(user=request.user, distribution=distribution)
+    if not runs:
+        raise Http404(_("Ce fichier n'a pas encore été validé."))
+    return _render_report(request, entry, distribution, runs[0], runs)
+
+
+def report_run(request: HttpRequest, slug: str, uuid: Any, run: Any) -> HttpResponse:
+    found = _run_or_404(request, slug, uuid, run)
+    distribution = found.distribution
+    runs = runs_of(user=request.user, distribution=distribution)
+    return _render_report(request, distribution.entry, distribution, found, runs)
+
+
+def _render_report(
+    request: HttpRequest,
+    entry: Entry,
+    distribution: Distribution,
+    run: ValidationRun,
+    runs: list[ValidationRun],
+) -> HttpResponse:
+    errors: list[dict[str, Any]] = run.errors or []
+    wanted_type = request.GET.get("type", "")[:60]
+    wanted_field = request.GET.get("field", "")[:200]
+    shown = [
+        e
+        for e in errors
+        if (not wanted_type or e.get("type") == wanted_type)
+        and (not wanted_field or (e.get("field") or "") == wanted_field)
+    ]
+    page = paginate(request, shown, per_page=ERRORS_PER_PAGE)
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "validation/report.html",
+        {
+            "entry": entry,
+            "distribution": distribution,
+            "run": run,
+            "runs": runs,
+            "groups": group_errors(errors),
+            "page": page,
+            "querystring": params.urlencode(),
+            "wanted_type": wanted_type,
+            "wanted_field": wanted_field,
+            "urls": _run_urls(run),
+            "can_edit": can(request.user, Action.ENTRY_EDIT, entry),
+            "declared": declared_schema(distribution),
+            "nav": "catalog",
+        },
+    )
+
+
+def run_status(request: HttpRequest, slug: str, uuid: Any, run: Any) -> HttpResponse:
+    """The progress block, polled by htmx; once finished, htmx reloads the whole page."""
+    found = _run_or_404(request, slug, uuid, run)
+    response = render(request, "validation/_status.html", {"run": found, "urls": _run_urls(found)})
+    if found.finished and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"
+    return response
+
+
+def run_json(request: HttpRequest, slug: str, uuid: Any, run: Any) -> HttpResponse:
+    found = _run_or_404(request, slug, uuid, run)
+    response = JsonResponse(run_report(found), json_dumps_params={"ensure_ascii": False})
+    response["Content-Disposition"] = f'attachment; filename="validation-{found.uuid}.json"'
+    return response
+
+
+def run_csv(request: HttpRequest, slug: str, uuid: Any, run: Any) -> HttpResponse:
+    found = _run_or_404(request, slug, uuid, run)
+    return _csv_response(found.errors or [], f"validation-{found.uuid}.csv", excel=False)
+
+
+def run_csv_excel(request: HttpRequest, slug: str, uuid: Any, run: Any) -> HttpResponse:
+    found = _run_or_404(request, slug, uuid, run)
+    return _csv_response(found.errors or [], f"validation-{found.uuid}-tableur.csv", excel=True)
+
+
+@require_POST
+@login_required
+def run_decide(request: HttpRequest, slug: str, uuid: Any, run: Any) -> HttpResponse:
+    found = _run_or_404(request, slug, uuid, run)
+    publish = request.POST.get("decision") == "publish"
+    try:
+        services.run_decide(run=found, by=request.user, publish=publish)  # type: ignore[arg-type]
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("Le nouveau fichier est publié malgré sa validation.")
+            if publish
+            else _("Le fichier publié reste en place ; le fichier refusé reste consultable ici."),
+        )
+    return redirect(_run_urls(found)["run"])
+
+
+# --- Replacing a file, declaring a schema -------------------------------------------------
+
+
+@login_required
+def distribution_replace(request: HttpRequest, slug: str, uuid: Any) -> HttpResponse:
+    entry, distribution = _distribution_or_404(request, slug, uuid)
+    if not can(request.user, Action.ENTRY_EDIT, entry) or not distribution.file:
+        raise NotAllowed()
+    refused = upload_refused(request) if request.method == "POST" else None
+    form = ReplaceForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        refused_message=_too_large_message(refused) if refused else "",
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            run = services.distribution_replace_file(
+                distribution=distribution,
+                by=request.user,  # type: ignore[arg-type]
+                file=form.cleaned_data["file"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            if run is None:
+                messages.success(request, _("Fichier remplacé ; l'ancien reste conservé."))
+                return redirect(entry.get_absolute_url())
+            messages.success(
+                request,
+                _(
+                    "Nouveau fichier reçu : il remplacera le fichier publié s'il est conforme "
+                    "au schéma. Vous pouvez suivre sa validation ici."
+                ),
+            )
+            return redirect(_run_urls(run)["run"])
+    return render(
+        request,
+        "validation/replace.html",
+        {
+            "entry": entry,
+            "distribution": distribution,
+            "form": form,
+            "declared": declared_schema(distribution),
+            "nav": "catalog",
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def distribution_declare(request: HttpRequest, slug: str, uuid: Any) -> HttpResponse:
+    entry, distribution = _distribution_or_404(request, slug, uuid)
+    if not can(request.user, Action.ENTRY_EDIT, entry):
+        raise NotAllowed()
+    declared = declared_schema(distribution)
+    form = DeclareForm(
+        request.POST if request.method == "POST" else None,
+        initial={"schema": declared.pk if declared else None},
+    )
+    if request.method == "POST" and form.is_valid():
+        run = services.distribution_declare_schema(
+            distribution=distribution,
+            by=request.user,  # type: ignore[arg-type]
+            schema_version=form.cleaned_data["schema"],
+        )
+        if run is not None:
+            messages.success(request, _("Schéma enregistré : la validation du fichier commence."))
+            return redirect(_run_urls(run)["run"])
+        messages.success(request, _("Schéma enregistré."))
+        return redirect(entry.get_absolute_url())
+    return render(
+        request,
+        "validation/declare.html",
+        {"entry": entry, "distribution": distribution, "form": form, "nav": "catalog"},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# --- Référentiels -------------------------------------------------------------------------
+
+
+@login_required
+def schema_new(request: HttpRequest) -> HttpResponse:
+    organisations = _writer_organisations(request.user)
+    if not organisations.exists():
+        raise NotAllowed(_("Seuls les agents d'une organisation peuvent publier."))
+    form = SchemaForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        organisations=organisations,
+        initial={"licence": "lov2"},
+    )
+    if request.method == "POST":
+        refused = upload_refused(request)
+        if refused:
+            form.add_error(None, _too_large_message(refused))
+        elif form.is_valid():
+            cd = form.cleaned_data
+            try:
+                entry = services.schema_create(
+                    by=request.user,  # type: ignore[arg-type]
+                    organisation=cd["organisation"],
+                    title=cd["title"],
+                    summary=cd["summary"],
+                    licence=cd["licence"],
+                    name=cd["name"],
+                    homepage=cd["homepage"],
+                    attribution=cd["attribution"],
+                    version=cd["version"],
+                    schema_file=cd["schema_file"],
+                    schema_url=cd["schema_url"],
+                )
+            except ValidationError as error:
+                _attach(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("Référentiel enregistré en brouillon : vérifiez-le puis publiez-le."),
+                )
+                return redirect(entry.get_absolute_url())
+    return render(
+        request,
+        "validation/schema_form.html",
+        {"form": form, "entry": None, "nav": "new"},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _attach(form: forms.Form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+@login_required
+def schema_version_new(request: HttpRequest, slug: str) -> HttpResponse:
+    found = _entry_or_404(request, slug)
+    if isinstance(found, HttpResponse):
+        return found
+    entry = found
+    if entry.kind != "schema" or not can(request.user, Action.ENTRY_EDIT, entry):
+        raise NotAllowed()
+    form = SchemaSourceForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+    )
+    if request.method == "POST":
+        refused = upload_refused(request)
+        if refused:
+            form.add_error(None, _too_large_message(refused))
+        elif form.is_valid():
+            try:
+                services.schema_version_add(
+                    entry=entry,
+                    by=request.user,  # type: ignore[arg-type]
+                    version=form.cleaned_data["version"],
+                    schema_file=form.cleaned_data["schema_file"],
+                    schema_url=form.cleaned_data["schema_url"],
+                )
+            except ValidationError as error:
+                _attach(form, error)
+            else:
+                messages.success(request, _("Version ajoutée."))
+                return redirect(entry.get_absolute_url())
+    return render(
+        request,
+        "validation/schema_form.html",
+        {"form": form, "entry": entry, "nav": "catalog"},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def schema_version_json(request: HttpRequest, slug: str, version: str) -> HttpResponse:
+    found = _entry_or_404(request, slug)
+    if isinstance(found, HttpResponse):
+        return found
+    if found.kind != "schema":
+        raise Http404()
+    item = get_object_or_404(SchemaVersion, schema__entry=found, version=version)
+    return JsonResponse(item.descriptor, json_dumps_params={"ensure_ascii": False, "indent": 2})
+
+
+# --- Public validation page ---------------------------------------------------------------
+
+
+def _client_ip(request: HttpRequest) -> str:
+    """As the API counts it: the proxy's last X-Forwarded-For entry when trusted."""
+    if getattr(settings, "REGION27_API_TRUST_X_FORWARDED_FOR", False):
+        last = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
+        if last:
+            return last[:64]
+    return str(request.META.get("REMOTE_ADDR") or "inconnue")[:64]
+
+
+def _rate_limited(request: HttpRequest) -> int | None:
+    """Seconds to wait when this address has used its validations for the minute."""
+    limit = int(settings.REGION27_VALIDATION_PUBLIC_RATE)
+    if limit <= 0:
+        return None
+    now = time.time()
+    window = int(now // 60)
+    key = f"region27:valider:{_client_ip(request)}:{window}"
+    cache.add(key, 0, timeout=70)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=70)
+        count = 1
+    if count > limit:
+        return max(1, int(60 - (now % 60)) + 1)
+    return None
+
+
+def _public_validate(form: PublicValidationForm) -> tuple[Report | None, str, str]:
+    """Run the engine on the uploaded file; returns (report, schema label, problem)."""
+    cd = form.cleaned_data
+    upload = cd["file"]
+    if cd.get("schema"):
+        version: SchemaVersion = cd["schema"]
+        schema: Any = version.descriptor
+        label = version.label
+    else:
+        try:
+            schema = json.loads(services.schema_fetch(cd["schema_url"]).decode("utf-8-sig"))
+        except ValidationError as error:
+            return None, "", " ".join(error.messages)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return None, "", _("Le schéma téléchargé n'est pas un document JSON.")
+        label = cd["schema_url"]
+    path = getattr(upload, "temporary_file_path", None)
+    source = path() if path else upload.file
+    try:
+        checked = load_schema(schema, limits=services.engine_limits())
+        cap = int(settings.REGION27_VALIDATION_MAX_ERRORS) or None
+        report = validate(source, checked, max_errors=cap, limits=services.engine_limits())
+    except EngineInputError as error:
+        return None, label, error.message
+    return report, label, ""
+
+
+def public_validate(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        wait = _rate_limited(request)
+        if wait is not None:
+            response = render(
+                request,
+                "validation/rate_limited.html",
+                {
+                    "wait": wait,
+                    "limit": settings.REGION27_VALIDATION_PUBLIC_RATE,
+                    "nav": "validate",
+                },
+                status=429,
+            )
+            response["Retry-After"] = str(wait)
+            return response
+    refused = upload_refused(request) if request.method == "POST" else None
+    form = PublicValidationForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        refused_message=_too_large_message(refused) if refused else "",
+    )
+    context: dict[str, Any] = {
+        "form": form,
+        "max_size": settings.REGION27_MAX_UPLOAD_SIZE,
+        "rate": settings.REGION27_VALIDATION_PUBLIC_RATE,
+        "nav": "validate",
+    }
+    if request.method != "POST":
+        return render(request, "validation/public.html", context)
+    if not form.is_valid():
+        return render(request, "validation/public.html", context, status=400)
+    report, label, problem = _public_validate(form)
+    if report is None:
+        context |= {"problem": problem, "schema_label": label}
+        return render(request, "validation/public.html", context, status=400)
+    data = report.to_dict()
+    output = form.cleaned_data.get("output") or "page"
+    if output == "json":
+        response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+        response["Content-Disposition"] = 'attachment; filename="validation.json"'
+        return response
+    if output == "csv":
+        return _csv_response(data["errors"], "validation-tableur.csv", excel=True)
+    context |= {
+        "report": report,
+        "data": data,
+        "schema_label": label,
+        "file_name": form.cleaned_data["file"].name,
+        "groups": group_errors(data["errors"]),
+        "shown_errors": data["errors"][:PUBLIC_SHOWN_ERRORS],
+        "more_errors": max(0, len(data["errors"]) - PUBLIC_SHOWN_ERRORS),
+    }
+    return render(request, "validation/public.html", context)

@@ -1,0 +1,182 @@
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from region27.core.errors import NotAllowed
+from region27.evaluation import services
+from region27.evaluation.models import Evaluation
+from tests import factories
+
+from .conftest import EFFECT
+
+
+def _run(setting: dict[str, Any], **kw: Any) -> Evaluation:
+    evaluation = services.evaluation_request(
+        by=setting["agent"],
+        experiment=setting["entry"].experiment,
+        indicator=setting["indicator"],
+        **kw,
+    )
+    evaluation.refresh_from_db()
+    return evaluation
+
+
+@pytest.mark.django_db(transaction=True)
+def test_task_stores_result_and_is_reproducible(setting: dict[str, Any]) -> None:
+    first = _run(setting)
+    assert first.status == "done", first.error
+    assert first.progress == 100 and first.finished_at is not None
+    assert first.result is not None
+    synth = first.result["synth"]
+    assert synth["treated"] == setting["treated"].code
+    assert synth["treatment_start"] == "2015"
+    assert abs(synth["average_post_gap"] - EFFECT) < 1.0
+    assert first.result["placebos"]["n_units"] == 7
+    assert len(first.input_hash) == 64 and "numpy" in first.versions
+    second = _run(setting)
+    assert second.input_hash == first.input_hash
+    assert second.result == first.result
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pages_render(setting: dict[str, Any], client: Client) -> None:
+    evaluation = _run(setting)
+    entry_page = client.get(setting["entry"].get_absolute_url())
+    assert entry_page.status_code == 200
+    assert evaluation.get_absolute_url() in entry_page.content.decode()
+    page = client.get(evaluation.get_absolute_url())
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "27e région" in html and "Précautions de lecture" in html
+    assert "<caption>" in html and '<th scope="row">2015 *</th>' in html
+    assert reverse("evaluation:svg", args=[evaluation.pk, "serie"]) in html
+    assert "Période avant traitement courte" not in html
+    for plot in ("serie", "ecart"):
+        svg = client.get(reverse("evaluation:svg", args=[evaluation.pk, plot]))
+        assert svg.status_code == 200 and svg["Content-Type"].startswith("image/svg+xml")
+        text = svg.content.decode()
+        assert text.startswith("<svg") and "<title" in text and "<desc" in text
+        assert 'role="img"' in text
+    brief = client.get(reverse("evaluation:brief", args=[evaluation.pk]))
+    assert brief.status_code == 200
+    assert "Argumentaire pour les élus" in brief.content.decode()
+    assert "evaluation/brief.css" in brief.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_downloads_parse(setting: dict[str, Any], client: Client) -> None:
+    evaluation = _run(setting)
+    data = json.loads(client.get(reverse("evaluation:json", args=[evaluation.pk])).content)
+    assert data["input_hash"] == evaluation.input_hash
+    assert data["result"]["synth"]["weights"]
+    for table, column in (
+        ("series", "ecart"),
+        ("poids", "poids"),
+        ("equilibre", "predicteur"),
+        ("placebos", "rapport"),
+    ):
+        response = client.get(reverse("evaluation:csv", args=[evaluation.pk, table]))
+        assert response.status_code == 200
+        rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+        assert column in (rows[0] if rows else {column: 1}) or table == "equilibre"
+    weights = list(
+        csv.DictReader(
+            io.StringIO(
+                client.get(
+                    reverse("evaluation:csv", args=[evaluation.pk, "poids"])
+                ).content.decode()
+            )
+        )
+    )
+    assert abs(sum(float(r["poids"]) for r in weights) - 1) < 1e-6
+
+
+@pytest.mark.django_db
+def test_unknown_ids_404(client: Client) -> None:
+    assert client.get("/evaluations/999999/").status_code == 404
+    assert client.get("/evaluations/999999/argumentaire/").status_code == 404
+    assert client.get("/evaluations/999999/serie.svg").status_code == 404
+    assert client.get("/evaluations/999999/evaluation.json").status_code == 404
+    assert client.get("/evaluations/999999/series.csv").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_draft_experiment_evaluation_hidden_and_request_checked(
+    setting: dict[str, Any], client: Client
+) -> None:
+    org = setting["org"]
+    entry = factories.entry(
+        org,
+        setting["agent"],
+        kind="experiment",
+        territories=[setting["treated"]],
+        detail={"hypothesis": "H."},
+    )
+    evaluation = services.evaluation_request(
+        by=setting["agent"],
+        experiment=entry.experiment,  # type: ignore[attr-defined]
+        indicator=setting["indicator"],
+        treatment_start="2015",
+        placebos=False,
+    )
+    assert client.get(evaluation.get_absolute_url()).status_code == 404
+    stranger = factories.user()
+    with pytest.raises(NotAllowed):
+        services.evaluation_request(
+            by=stranger,
+            experiment=entry.experiment,  # type: ignore[attr-defined]
+            indicator=setting["indicator"],
+        )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_short_pre_period_and_failure_are_reported(setting: dict[str, Any], client: Client) -> None:
+    short = _run(setting, treatment_start="2011", placebos=False)
+    assert short.status == "done"
+    assert (
+        "Période avant traitement courte" in client.get(short.get_absolute_url()).content.decode()
+    )
+    failed = _run(setting, treatment_start="2009", placebos=False)
+    assert failed.status == "failed" and failed.error
+    page = client.get(failed.get_absolute_url())
+    assert page.status_code == 200 and "n'a pas pu aboutir" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_load_reference_panels_demo(client: Client) -> None:
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("load_reference_panels", "--only", "departements", "--no-placebos", stdout=out)
+    evaluation = Evaluation.objects.get(reference_key="demo-departements")
+    assert evaluation.status == "done", evaluation.error
+    html = client.get(evaluation.get_absolute_url()).content.decode()
+    assert "Données fictives" in html and "Effet injecté (vrai)" in html
+    assert evaluation.result is not None
+    assert abs(evaluation.result["synth"]["average_post_gap"] - (-4.0)) < 1.5
+    call_command("load_reference_panels", "--only", "departements", "--no-placebos", stdout=out)
+    assert Evaluation.objects.filter(reference_key="demo-departements").count() == 1
+
+
+@pytest.mark.django_db
+def test_load_reference_panels_prop99(client: Client) -> None:
+    from django.core.management import call_command
+
+    call_command("load_reference_panels", "--only", "prop99", "--no-placebos", stdout=io.StringIO())
+    evaluation = Evaluation.objects.get(reference_key="prop99")
+    assert evaluation.status == "done", evaluation.error
+    assert evaluation.result is not None
+    weights = evaluation.result["synth"]["weights"]
+    assert abs(weights["Utah"] - 0.334) < 0.02
+    assert evaluation.result["synth"]["reference"]["verdict"] == "matches_reference"
+    html = client.get(evaluation.get_absolute_url()).content.decode()
+    assert "Californie" in html and "Utah" in html and "paquets par habitant" in html
+    assert client.get(reverse("evaluation:csv", args=[evaluation.pk, "panel"])).status_code == 200
+    assert client.get(reverse("evaluation:list")).status_code == 200

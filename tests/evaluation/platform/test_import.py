@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from typing import Any
+
+from region27.evaluation import services
+from region27.evaluation.models import IndicatorValue
+from region27.territories.models import Level
+from tests import factories
+
+
+def test_import_reports_refused_rows_with_reasons(db: Any) -> None:
+    factories.territory(Level.DEPARTEMENT, code="29", name="Finistère")
+    factories.territory(Level.DEPARTEMENT, code="35", name="Ille-et-Vilaine")
+    indicator = services.indicator_create(name="Chômage", level=Level.DEPARTEMENT, unit="%")
+    data = (
+        b"code;periode;valeur\n"
+        b"29;2019;7,5\n"
+        b"35;2019;6.1\n"
+        b"99;2019;5\n"  # unknown territory
+        b"29;2019;8\n"  # duplicate
+        b"35;2020;beaucoup\n"  # non-numeric
+        b"35;1850;3\n"  # out of range
+        b"35;2019-Q2;3\n"  # another frequency
+        b"35;20-19;3\n"  # malformed
+    )
+    report = services.indicator_import_csv(indicator=indicator, data=data)
+    assert report.created == 2
+    assert [(r.line, r.reason) for r in report.refused] == [
+        (4, "unknown_territory"),
+        (5, "duplicate"),
+        (6, "non_numeric"),
+        (7, "out_of_range_period"),
+        (8, "mixed_granularity"),
+        (9, "invalid_period"),
+    ]
+    assert report.refused[0].message == "code de territoire inconnu"
+    assert IndicatorValue.objects.get(territory__code="29").value == 7.5
+    again = services.indicator_import_csv(
+        indicator=indicator, data="code,periode,valeur\n29,2019,1\n"
+    )
+    assert again.created == 0 and again.reasons() == {"duplicate": 1}
+
+
+def test_import_missing_column(db: Any) -> None:
+    indicator = services.indicator_create(name="X", level=Level.DEPARTEMENT)
+    report = services.indicator_import_csv(indicator=indicator, data="a,b\n1,2\n")
+    assert report.reasons() == {"missing_column": 1}

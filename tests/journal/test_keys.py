@@ -1,0 +1,85 @@
+"""Signed notes, the key file, rotation."""
+
+from __future__ import annotations
+
+import base64
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from django.core.management import call_command
+
+from region27.journal import keys
+from region27.journal.models import Checkpoint, SigningKey
+from region27.journal.note import (
+    NoteError,
+    Signer,
+    parse_vkey,
+    verify_cosignature,
+    verify_note,
+)
+from region27.journal.services import checkpoint_sign
+from tests import factories
+
+
+def test_signed_note_format_by_hand() -> None:
+    """Check the C2SP format with nothing but hashlib and cryptography."""
+    import hashlib
+
+    signer = Signer.generate("example.org/log")
+    note = signer.sign_note("example.org/log\n3\nAAAA\n")
+    text, blank, signature = note.partition("\n\n")
+    assert blank and signature.startswith("\u2014 example.org/log ")
+    raw = base64.b64decode(signature.split()[2])
+    public = signer.public
+    kid = hashlib.sha256(b"example.org/log\n\x01" + public).digest()[:4]
+    assert raw[:4] == kid and len(raw) == 68
+    Ed25519PublicKey.from_public_bytes(public).verify(raw[4:], (text + "\n").encode())
+    assert (
+        signer.verifier.vkey
+        == f"example.org/log+{kid.hex()}+" + base64.b64encode(b"\x01" + public).decode()
+    )
+    assert parse_vkey(signer.verifier.vkey) == signer.verifier
+    assert Signer.from_skey(signer.skey).public == public
+    with pytest.raises(NoteError):
+        verify_note(note.replace("\n3\n", "\n4\n"), signer.verifier)
+
+
+def test_cosignature() -> None:
+    witness = Signer.generate("witness.example")
+    body = "log.example\n5\nAAAA\n"
+    line = witness.cosign(body, 1_700_000_000)
+    assert verify_cosignature(body, line, witness.witness_verifier) == 1_700_000_000
+    with pytest.raises(NoteError):
+        verify_cosignature(body.replace("5", "6"), line, witness.witness_verifier)
+    with pytest.raises(NoteError):
+        verify_cosignature(body, line, witness.verifier)  # not a witness key
+
+
+@pytest.mark.django_db
+def test_rotation_keeps_old_checkpoints_verifiable(settings: Any, tmp_path: Path) -> None:
+    settings.DATA_DIR = tmp_path
+    org = factories.organisation()
+    factories.entry(org, factories.member(org, "agent"))
+    first = checkpoint_sign()
+    old_vkey = keys.signer().verifier.vkey
+    out = StringIO()
+    call_command("journal", "key", "--rotate", stdout=out)
+    new_vkey = out.getvalue().strip()
+    assert new_vkey != old_vkey and (tmp_path / "journal_signing_key.1").exists()
+    assert (tmp_path / "journal_signing_key").stat().st_mode & 0o777 == 0o600
+    assert set(SigningKey.objects.values_list("vkey", flat=True)) == {old_vkey, new_vkey}
+    latest = Checkpoint.objects.order_by("-pk")[0]
+    assert latest.size == first.size and latest.key_id != first.key_id
+    out = StringIO()
+    call_command("journal", "verify", stdout=out)
+    assert out.getvalue().startswith("OK:")
+
+
+@pytest.mark.django_db
+def test_key_from_environment(settings: Any) -> None:
+    signer = Signer.generate("env.example/journal")
+    settings.REGION27_JOURNAL_SIGNING_KEY = signer.skey
+    assert keys.signer().verifier == signer.verifier

@@ -1,0 +1,173 @@
+"""Référentiels: the shipped SCDL schemas, schemas added by agents, names in the catalogue."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.test import Client
+
+from region27.catalog.models import Entry, EntryVersion
+from region27.validation.models import SchemaDetail, SchemaVersion
+from region27.validation.selectors import schema_resolve
+from region27.validation.services import SHIPPED_SCHEMAS, schema_create, schema_version_add
+from tests import factories
+from tests.validation.platform.conftest import upload
+
+pytestmark = pytest.mark.django_db
+
+TINY = {"fields": [{"name": "code", "type": "integer", "constraints": {"required": True}}]}
+
+
+def test_load_schemas_is_idempotent() -> None:
+    out = io.StringIO()
+    call_command("load_schemas", stdout=out)
+    assert "scdl/subventions 2.1.1 : créé et publié" in out.getvalue()
+    entries = Entry.objects.filter(kind="schema")
+    assert entries.count() == len(SHIPPED_SCHEMAS)
+    assert all(e.status == "published" for e in entries)
+    versions = EntryVersion.objects.count()
+    out = io.StringIO()
+    call_command("load_schemas", stdout=out)
+    assert "déjà à jour" in out.getvalue()
+    assert Entry.objects.filter(kind="schema").count() == len(SHIPPED_SCHEMAS)
+    assert SchemaVersion.objects.count() == len(SHIPPED_SCHEMAS)
+    assert EntryVersion.objects.count() == versions
+    subventions = SchemaDetail.objects.get(name="scdl/subventions")
+    assert subventions.entry.licence == "lov2"
+    assert "Licence Ouverte 2.0" in subventions.attribution
+    assert "Licence Ouverte 2.0" in subventions.entry.body
+    assert subventions.entry.organisation.kind == "reseau"
+    assert subventions.latest is not None and subventions.latest.version == "2.1.1"
+    assert len(subventions.latest.sha256) == 64
+
+
+def test_schema_names_resolve(schemas: None) -> None:
+    assert schema_resolve("scdl/subventions").version == "2.1.1"
+    assert schema_resolve("scdl/subventions@2.1.1").version == "2.1.1"
+    with pytest.raises(LookupError):
+        schema_resolve("scdl/subventions@9.9.9")
+    with pytest.raises(LookupError):
+        schema_resolve("inconnu/schema")
+
+
+def test_latest_version_orders_numbers(schemas: None) -> None:
+    detail = SchemaDetail.objects.get(name="scdl/subventions")
+    agent = factories.member(detail.entry.organisation, "agent")
+    newer = dict(detail.latest.descriptor, version="2.10.0")  # type: ignore[union-attr]
+    schema_version_add(
+        entry=detail.entry, by=agent, schema_file=upload(json.dumps(newer).encode(), "s.json")
+    )
+    assert schema_resolve("scdl/subventions").version == "2.10.0"
+
+
+def test_invalid_schema_upload_saves_nothing(db: Any) -> None:
+    org = factories.organisation()
+    agent = factories.member(org, "agent")
+    before = Entry.objects.count()
+    bad = {"fields": [{"name": "x", "type": "couleur"}]}
+    with pytest.raises(ValidationError) as caught:
+        schema_create(
+            by=agent,
+            organisation=org,
+            title="Arbres",
+            summary="Les arbres.",
+            licence="lov2",
+            name="valence/arbres",
+            version="1.0",
+            schema_file=upload(json.dumps(bad).encode(), "schema.json"),
+        )
+    assert "couleur" in " ".join(caught.value.messages)
+    with pytest.raises(ValidationError) as caught:
+        schema_create(
+            by=agent,
+            organisation=org,
+            title="Arbres",
+            summary="Les arbres.",
+            licence="lov2",
+            name="valence/arbres",
+            version="1.0",
+            schema_file=upload(b"{pas du json", "schema.json"),
+        )
+    assert "JSON" in " ".join(caught.value.messages)
+    assert Entry.objects.count() == before
+    assert not SchemaDetail.objects.exists()
+
+
+def test_agent_adds_schema_through_the_page(client: Client, db: Any) -> None:
+    org = factories.organisation()
+    agent = factories.member(org, "agent")
+    client.force_login(agent)
+    data = {
+        "organisation": org.pk,
+        "title": "Arbres remarquables",
+        "summary": "Le schéma des arbres.",
+        "name": "valence/arbres",
+        "licence": "lov2",
+        "version": "",
+        "schema_file": upload(b'{"fields": [{"name": "x", "type": "couleur"}]}', "s.json"),
+    }
+    response = client.post("/referentiels/nouveau/", data)
+    assert response.status_code == 400
+    assert "couleur" in response.content.decode()
+    assert not SchemaDetail.objects.exists()
+    data["schema_file"] = upload(json.dumps(TINY).encode(), "s.json")
+    response = client.post("/referentiels/nouveau/", data)
+    assert response.status_code == 400
+    assert "Indiquez le numéro de version" in response.content.decode()
+    data["schema_file"] = upload(json.dumps(dict(TINY, version="1.0.0")).encode(), "s.json")
+    response = client.post("/referentiels/nouveau/", data)
+    assert response.status_code == 302
+    detail = SchemaDetail.objects.get(name="valence/arbres")
+    assert detail.entry.status == "draft"
+    assert detail.latest is not None and detail.latest.version == "1.0.0"
+    page = client.get(detail.entry.get_absolute_url()).content.decode()
+    assert "Versions du schéma" in page
+    assert "valence/arbres" in page
+    assert client.get(f"/catalogue/{detail.entry.slug}/versions/1.0.0/schema.json").json() == dict(
+        TINY, version="1.0.0"
+    )
+
+
+def test_schema_from_private_address_refused(db: Any) -> None:
+    org = factories.organisation()
+    agent = factories.member(org, "agent")
+    with pytest.raises(ValidationError) as caught:
+        schema_create(
+            by=agent,
+            organisation=org,
+            title="Arbres",
+            summary="Les arbres.",
+            licence="lov2",
+            name="valence/arbres",
+            version="1.0",
+            schema_url="http://127.0.0.1:9/schema.json",
+        )
+    assert "pas joignable" in " ".join(caught.value.messages)
+
+
+def test_shipped_schema_page_is_public(client: Client, schemas: None) -> None:
+    entry = SchemaDetail.objects.get(name="scdl/deliberations").entry
+    page = client.get(entry.get_absolute_url()).content.decode()
+    assert "2.1.5" in page
+    response = client.get(f"/catalogue/{entry.slug}/versions/2.1.5/schema.json")
+    assert response.status_code == 200
+    assert response.json()["name"] == "deliberations"
+
+
+def test_generic_form_creates_schema_without_versions(client: Client, db: Any) -> None:
+    org = factories.organisation()
+    agent = factories.member(org, "agent")
+    client.force_login(agent)
+    assert client.get("/catalogue/nouvelle/schema/").status_code == 200
+    entry = factories.entry(
+        org, agent, kind="schema", detail={"name": "valence/bancs", "homepage": ""}
+    )
+    page = client.get(entry.get_absolute_url()).content.decode()
+    assert "Aucune version pour l" in page and "Ajouter une version" in page
+    with pytest.raises(ValidationError):
+        factories.entry(org, agent, kind="schema", detail={"name": "Pas Valide !"})
