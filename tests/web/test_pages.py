@@ -349,3 +349,12 @@ def test_territory_picker_suggestions(client: Client, world: dict) -> None:
     assert 'data-add-territory="commune:26362"' in html
     full = client.get("/territoires/?q=valence").content.decode()
     assert "<h1>" in full and "commune:26362" in full
+
+
+def test_french_first_and_english_on_request(client: Client) -> None:
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="fr">' in html and "Catalogue" in html and "Se connecter" in html
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    english = client.get("/").content.decode()
+    assert '<html lang="en">' in english and "Log in" in english

@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("region27.web.urls_open")),
     path("", include("region27.web.urls")),
     path("", include("region27.web.urls_journal")),

@@ -1,4 +1,4 @@
-"""Turn service refusals into a French 403 page."""
+"""Middleware of the HTML interface: French first, and service refusals as a French 403."""
 
 from __future__ import annotations
 
@@ -21,3 +21,18 @@ class NotAllowedMiddleware:
         if isinstance(exception, NotAllowed):
             return render(request, "403.html", {"message": exception.message}, status=403)
         return None
+
+
+class FrenchFirstMiddleware:
+    """The browser's Accept-Language does not switch the language; the footer's form does.
+
+    People choose English with Django's `set_language` view (a cookie); otherwise the
+    interface stays in French whatever the browser's settings.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

@@ -47,7 +47,7 @@ def oracle(path: Path, schema: dict[str, Any]) -> collections.Counter[Key]:
     # fieldsMatch "superset" (what Detector(schema_sync=True) did): columns matched by
     # name, absent schema fields tolerated (that is what Validata does)
     descriptor = {**schema, "fieldsMatch": "superset"}
-    resource = Resource(
+    resource = Resource(  # type: ignore[misc]
         path.name,
         basepath=str(path.parent),
         schema=Schema.from_descriptor(descriptor),

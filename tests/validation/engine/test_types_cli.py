@@ -71,7 +71,7 @@ CASES: dict[str, list[str]] = {
 
 
 def _table(tmp_path: Path) -> tuple[Path, dict[str, list[int]]]:
-    names = [f["name"] for f in FIELDS]
+    names = [f["name"] for f in FIELDS]  # type: ignore[index]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(names)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -459,6 +460,26 @@ def _chunk_errors(plan: _Plan, chunk: Chunk, keys: _Keys) -> list[ValidationErro
     return out
 
 
+_END = object()
+
+
+def _prefetch(chunks: Iterator[Chunk]) -> Iterator[Chunk]:
+    """Read and parse the next block on a worker thread while this one is checked.
+
+    polars and numpy release the GIL, so parsing block k+1 overlaps checking block
+    k; at most one block is read ahead (memory stays bounded). An error raised
+    while reading a block surfaces when that block is asked for, as before.
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="r27-read") as pool:
+        pending = pool.submit(next, chunks, _END)
+        while True:
+            item = pending.result()
+            if item is _END:
+                return
+            pending = pool.submit(next, chunks, _END)
+            yield item  # type: ignore[misc]
+
+
 def _sort_key(e: ValidationError) -> tuple[int, int]:
     return (e.row if e.row is not None else 0, e.column if e.column is not None else 0)
 
@@ -493,7 +514,7 @@ def validate(
     keys = _Keys(plan)
     rows = 0
     truncated = False
-    for chunk in table.chunks:
+    for chunk in _prefetch(table.chunks):
         rows += chunk.frame.height
         chunk_errors = _chunk_errors(plan, chunk, keys)
         chunk_errors.sort(key=_sort_key)
