@@ -358,3 +358,10 @@ def test_french_first_and_english_on_request(client: Client) -> None:
     assert response.status_code == 302
     english = client.get("/").content.decode()
     assert '<html lang="en">' in english and "Log in" in english
+
+
+def test_search_and_journal_pages_advertise_their_feeds(client: Client, world: dict) -> None:
+    search = client.get("/recherche/?q=cantines").content.decode()
+    assert 'type="application/atom+xml" href="/recherche/flux.atom?q=cantines"' in search
+    journal = client.get("/journal/").content.decode()
+    assert 'type="application/atom+xml" href="/journal/flux.atom"' in journal
