@@ -130,7 +130,6 @@ NOT_PUBLIC_ELSEWHERE: dict[str, set[str]] = {
         "evaluation_create_from_panel",
         "evaluation_execute",
         "evaluation_request",
-        "experiment_phase_add",
         "indicator_create",
         "indicator_import_csv",
     },

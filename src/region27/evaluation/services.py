@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from region27.accounts.policy import Action, can
 from region27.catalog.models import Entry
+from region27.catalog.services import _record as catalog_record
 from region27.core.errors import NotAllowed
 from region27.evaluation.models import (
     Evaluation,
@@ -222,6 +223,8 @@ def experiment_phase_add(
     phase = ExperimentPhase(experiment=experiment, name=name, start=start, end=end, review=review)
     phase.full_clean()
     phase.save()
+    # Phases are part of the experiment's public content: a new version and its record.
+    catalog_record(experiment.entry, action="update", by=by, comment=f"Phase « {name} »"[:500])
     return phase
 
 
@@ -231,6 +234,7 @@ def experiment_set_indicators(
 ) -> None:
     _require_edit(by, experiment.entry)
     experiment.indicators.set(indicators)
+    catalog_record(experiment.entry, action="update", by=by, comment="Indicateurs suivis")
 
 
 # --- Evaluations ----------------------------------------------------------------------------
