@@ -188,6 +188,9 @@ EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 # (its table is created by `region27 migrate`); Redis with REGION27_CACHE_URL=redis://...
 CACHES = {"default": env.cache_url("REGION27_CACHE_URL", default="dbcache://region27_cache")}
 
+# Public journal: seconds between signed checkpoints (0: whenever the tree has grown).
+REGION27_JOURNAL_CHECKPOINT_INTERVAL = env.int("REGION27_JOURNAL_CHECKPOINT_INTERVAL", default=0)
+
 # Background tasks (validation of large files, evaluations, reindex): stored in the
 # database, run by `region27 worker` (started beside the web server by `region27 serve`).
 TASKS = {
