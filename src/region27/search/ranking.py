@@ -58,10 +58,15 @@ def text_score(
     return score
 
 
+def age_in_days(epoch_seconds: float, now: float) -> float:
+    """Whole days between the entry's date and today (UTC): entries of the same day
+    get the same boost, so that ranking does not depend on seconds between writes."""
+    return max(0.0, math.floor(now / 86400.0) - math.floor(epoch_seconds / 86400.0))
+
+
 def recency(epoch_seconds: float, now: float | None = None) -> float:
     now = time.time() if now is None else now
-    age_days = max(0.0, (now - epoch_seconds) / 86400.0)
-    return 1.0 + RECENCY_BOOST * math.exp(-age_days / RECENCY_DAYS)
+    return 1.0 + RECENCY_BOOST * math.exp(-age_in_days(epoch_seconds, now) / RECENCY_DAYS)
 
 
 def idf(doc_freq: int, total: int) -> float:

@@ -228,7 +228,8 @@ def _order(
     if sort == "title":
         return rows[np.argsort(store.title_rank[rows], kind="stable")]
     now = time.time()
-    age_days = np.maximum(0.0, now - store.dates[rows]) / 86400.0
+    # Whole days, as in ranking.age_in_days.
+    age_days = np.maximum(0.0, np.floor(now / 86400.0) - np.floor(store.dates[rows] / 86400.0))
     boost = store.boost[rows] * (1.0 + RECENCY_BOOST * np.exp(-age_days / RECENCY_DAYS))
     if plan.empty:
         return rows[np.lexsort((ids, -boost))]
