@@ -24,11 +24,7 @@ node_modules/axe-core/axe.min.js: package.json
 node: node_modules/axe-core/axe.min.js
 
 demo: $(STAMP)
-	$(DEMO_ENV) $(BIN)/region27 migrate --verbosity 0
-	$(DEMO_ENV) $(BIN)/region27 load-territories
-	$(DEMO_ENV) $(BIN)/region27 load-schemas
-	$(DEMO_ENV) $(BIN)/region27 manage load_reference_panels
-	$(DEMO_ENV) $(BIN)/region27 demo-data
+	$(DEMO_ENV) $(BIN)/region27 demo-setup
 	@echo "Site de démonstration : http://127.0.0.1:8000 (Ctrl+C pour arrêter)"
 	$(DEMO_ENV) $(BIN)/region27 serve --bind 127.0.0.1:8000
 

@@ -21,6 +21,8 @@ Utilisation : region27 COMMANDE [options]
   migrate                 crée ou met à jour les tables de la base
   load-territories        charge ou met à jour les territoires du COG (idempotent)
   demo-data               crée les données de démonstration (idempotent)
+  demo-setup              tables, territoires, référentiels, évaluations de référence
+                          et démonstration, en une fois (idempotent)
   load-schemas            charge les schémas SCDL comme référentiels publiés (idempotent)
   search reindex          reconstruit l'index de recherche (barre de progression)
   bench-data --entries N  crée N fiches réalistes pour les mesures de performance
@@ -44,6 +46,7 @@ COMMAND_ALIASES = {
     "load-schemas": "load_schemas",
     "worker": "db_worker",
     "bench-data": "bench_data",
+    "demo-setup": "demo_setup",
 }
 
 
