@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from region27.accounts.models import Membership, Organisation, Role
 from region27.accounts.policy import can_view
@@ -104,11 +104,6 @@ def validation_queue(*, user: Any) -> QuerySet[Entry]:
 def organisation_entries(*, user: Any, organisation: Organisation) -> QuerySet[Entry]:
     qs = entries_visible_to(user).filter(organisation=organisation)
     return qs.select_related("organisation").order_by("-modified_at")
-
-
-def entry_facet_counts(*, qs: QuerySet[Entry]) -> dict[str, list[tuple[str, int]]]:
-    kinds = qs.order_by().values("kind").annotate(n=Count("pk", distinct=True))
-    return {"kind": [(row["kind"], row["n"]) for row in kinds]}
 
 
 def entries_about_territory(*, user: Any, territory: Territory) -> QuerySet[Entry]:

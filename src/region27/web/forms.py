@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from region27.accounts.models import Organisation, Role
 from region27.catalog.kinds import KindSpec
 from region27.catalog.licences import LICENCES
-from region27.catalog.models import Entry, Theme
+from region27.catalog.models import Entry
 from region27.catalog.themes import THEMES
 from region27.territories.models import Territory
 from region27.territories.selectors import territory_get, territory_parse_typed
@@ -246,7 +246,3 @@ class DeleteAccountForm(forms.Form):
     confirm = forms.BooleanField(
         label=_("Je comprends que mon compte sera supprimé définitivement."), required=True
     )
-
-
-def theme_objects(slugs: list[str]) -> list[Theme]:
-    return list(Theme.objects.filter(slug__in=slugs))

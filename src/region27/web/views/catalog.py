@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -507,7 +506,3 @@ def queue(request: HttpRequest) -> HttpResponse:
             "nav": "queue",
         },
     )
-
-
-def entry_url(entry: Entry) -> str:
-    return reverse("web:entry", kwargs={"slug": entry.slug})
