@@ -10,11 +10,9 @@ reference organisation, created here through `accounts.services`.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import json
 import logging
 import secrets
-import socket
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -38,7 +36,7 @@ from region27.core.errors import NotAllowed
 from region27.core.files import guess_format, sanitize_filename, sha256_of
 from region27.core.hashing import canonical_json
 from region27.validation.engine import EngineInputError, Limits, Report, load_schema, validate
-from region27.validation.engine.schema import fetch_url
+from region27.validation.engine.fetch import fetch_url
 from region27.validation.models import (
     Decision,
     DistributionSchema,
@@ -77,6 +75,10 @@ def engine_limits() -> Limits:
     return Limits(
         max_file_size=settings.REGION27_MAX_UPLOAD_SIZE,
         fetch_timeout=settings.REGION27_VALIDATION_FETCH_TIMEOUT,
+        allow_private_addresses=bool(
+            getattr(settings, "REGION27_VALIDATION_ALLOW_PRIVATE_URLS", False)
+        ),
+        allowed_networks=tuple(getattr(settings, "REGION27_VALIDATION_ALLOWED_NETWORKS", ())),
     )
 
 
@@ -89,30 +91,26 @@ class CheckedSchema:
     sha256: str
 
 
-def _is_public_host(host: str) -> bool:
-    try:
-        infos = socket.getaddrinfo(host, None)
-    except (OSError, UnicodeError):
-        return False
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            return False
-    return bool(infos)
-
-
 def schema_fetch(url: str) -> bytes:
-    """Download a schema from a public http(s) address (never the local network)."""
+    """Download a schema from a public http(s) address.
+
+    The engine checks every redirect hop: an address that leads to the local
+    network (private, loopback, link-local, reserved) is refused, unless the
+    `REGION27_VALIDATION_ALLOW_PRIVATE_URLS` setting allows it (tests, development)
+    or the address is in `REGION27_VALIDATION_ALLOWED_NETWORKS` (CIDR list).
+    """
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValidationError({"schema_url": _("Donnez une adresse http:// ou https:// complète.")})
-    if not _is_public_host(parts.hostname):
-        raise ValidationError(
-            {"schema_url": _("Cette adresse n'est pas joignable depuis la plateforme.")}
-        )
     try:
         return fetch_url(url.strip(), engine_limits())
     except EngineInputError as error:
+        if error.code == "schema-url-forbidden":
+            message = _(
+                "Cette adresse n'est pas joignable depuis la plateforme : elle mène à une "
+                "adresse privée, locale ou réservée. Donnez l'adresse publique du schéma."
+            )
+            raise ValidationError({"schema_url": message}) from error
         raise ValidationError({"schema_url": error.message}) from error
 
 

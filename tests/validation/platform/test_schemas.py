@@ -9,13 +9,14 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, override_settings
 
 from region27.catalog.models import Entry, EntryVersion
 from region27.validation.models import SchemaDetail, SchemaVersion
 from region27.validation.selectors import schema_resolve
 from region27.validation.services import SHIPPED_SCHEMAS, schema_create, schema_version_add
 from tests import factories
+from tests.validation.conftest import SCHEMA, SERVER_HOST
 from tests.validation.platform.conftest import upload
 
 pytestmark = pytest.mark.django_db
@@ -148,6 +149,30 @@ def test_schema_from_private_address_refused(db: Any) -> None:
             schema_url="http://127.0.0.1:9/schema.json",
         )
     assert "pas joignable" in " ".join(caught.value.messages)
+
+
+@pytest.mark.parametrize("path", ["/to-loopback", "/to-metadata"])
+def test_schema_url_redirecting_to_private_address_refused(db: Any, server: str, path: str) -> None:
+    """The first address is accepted by the setting; where it redirects is checked again."""
+    org = factories.organisation()
+    agent = factories.member(org, "agent")
+    arguments: dict[str, Any] = {
+        "by": agent,
+        "organisation": org,
+        "title": "Noms",
+        "summary": "Des noms.",
+        "licence": "lov2",
+        "version": "1.0",
+    }
+    with override_settings(REGION27_VALIDATION_ALLOWED_NETWORKS=[f"{SERVER_HOST}/32"]):
+        with pytest.raises(ValidationError) as caught:
+            schema_create(name="valence/noms", schema_url=f"{server}{path}", **arguments)
+        assert "pas joignable" in " ".join(caught.value.messages)
+        assert not SchemaDetail.objects.filter(name="valence/noms").exists()
+        entry = schema_create(name="valence/noms", schema_url=f"{server}/hop", **arguments)
+    version = SchemaDetail.objects.get(entry=entry).latest
+    assert version is not None and version.descriptor == SCHEMA
+    assert version.source_url == f"{server}/hop"
 
 
 def test_shipped_schema_page_is_public(client: Client, schemas: None) -> None:

@@ -35,7 +35,10 @@ class Limits:
     max_line_length: int = 8 * 1024**2  # bytes in one CSV record (8 MiB)
     max_decompressed_size: int = 512 * 1024**2  # bytes unpacked from an XLSX/ODS archive
     max_compression_ratio: float = 200.0  # unpacked size / packed size of XLSX/ODS members
-    fetch_timeout: float = 10.0  # seconds, remote schema download
+    fetch_timeout: float = 10.0  # seconds, whole remote schema download (redirects included)
+    max_redirects: int = 5  # redirects followed when downloading a schema
+    allow_private_addresses: bool = False  # let schema URLs reach local addresses (tests, dev)
+    allowed_networks: tuple[str, ...] = ()  # e.g. ("10.1.2.0/24",): private but accepted
     max_schema_size: int = 5 * 1024**2  # bytes of a schema descriptor
     chunk_size: int = 16 * 1024**2  # bytes of CSV parsed at once (memory bound)
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .fetch import fetch_url
 from .model import Limits, SchemaError
 
 FIELD_TYPES = {
@@ -101,37 +99,6 @@ class Schema:
 
 def _err(code: str, message: str) -> SchemaError:
     return SchemaError(code, message)
-
-
-def fetch_url(url: str, limits: Limits) -> bytes:
-    """Download ``url`` with a timeout and a size limit (schemas only)."""
-    if not url.startswith(("http://", "https://")):
-        raise _err("schema-unreadable", f"Adresse de schéma non prise en charge : {url}")
-    request = urllib.request.Request(url, headers={"User-Agent": "region27-validation"})  # noqa: S310
-    try:
-        with urllib.request.urlopen(request, timeout=limits.fetch_timeout) as response:  # noqa: S310
-            data: bytes = response.read(limits.max_schema_size + 1)
-    except TimeoutError as exc:
-        raise _err(
-            "schema-timeout",
-            f"Le schéma n'a pas pu être téléchargé depuis {url} : délai de "
-            f"{limits.fetch_timeout:g} s dépassé.",
-        ) from exc
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        if isinstance(reason, TimeoutError | socket.timeout):
-            raise _err(
-                "schema-timeout",
-                f"Le schéma n'a pas pu être téléchargé depuis {url} : délai de "
-                f"{limits.fetch_timeout:g} s dépassé.",
-            ) from exc
-        raise _err(
-            "schema-unreadable",
-            f"Le schéma n'a pas pu être téléchargé depuis {url} ({reason}).",
-        ) from exc
-    if len(data) > limits.max_schema_size:
-        raise _err("schema-too-large", "Le schéma dépasse la taille maximale autorisée.")
-    return data
 
 
 def _read_descriptor(source: dict[str, Any] | str | Path, limits: Limits) -> dict[str, Any]:
