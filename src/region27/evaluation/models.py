@@ -23,6 +23,16 @@ class Indicator(models.Model):
     source = models.CharField(_("source"), max_length=300, blank=True)
     description = models.TextField(_("description"), blank=True)
     level = models.CharField(_("niveau territorial"), max_length=32, choices=Level.choices)
+    # Who maintains it: its agents and admins import values. Empty for the platform's
+    # reference indicators (loaded from the command line).
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="indicators",
+        verbose_name=_("organisation"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -19,7 +19,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from region27.accounts.policy import Action, can
+from region27.accounts.models import Organisation
+from region27.accounts.policy import Action, can, role_in
 from region27.catalog.models import Entry
 from region27.catalog.services import _record as catalog_record
 from region27.core.errors import NotAllowed
@@ -38,6 +39,13 @@ from region27.evaluation.periods import (
     period_label,
     period_of_date,
 )
+from region27.evaluation.snapshots import (
+    EVALUATION_KIND,
+    INDICATOR_KIND,
+    evaluation_organisation,
+    evaluation_snapshot,
+    indicator_snapshot,
+)
 from region27.evaluation.stats import (
     EvaluationError,
     Panel,
@@ -52,6 +60,58 @@ from region27.territories.models import Territory
 
 TREATED_POOLED = "__traites__"
 
+
+# --- The public journal ---------------------------------------------------------------------
+
+
+def _journal_indicator(indicator: Indicator, *, action: str, by: Any) -> None:
+    from region27.journal.services import journal_record_state
+
+    journal_record_state(
+        kind=INDICATOR_KIND,
+        object_id=indicator.pk,
+        content=indicator_snapshot(indicator),
+        action=action,
+        by=by,
+        organisation_id=indicator.organisation_id,
+        role=_role(by, indicator.organisation),
+    )
+
+
+def _journal_evaluation(evaluation_id: int, *, action: str, by: Any) -> None:
+    """Recorded from the stored row, so that the hash is that of what `verify` reads."""
+    from region27.journal.services import journal_record_state
+
+    stored = Evaluation.objects.select_related("experiment__entry__organisation").get(
+        pk=evaluation_id
+    )
+    organisation = stored.experiment.entry.organisation if stored.experiment is not None else None
+    journal_record_state(
+        kind=EVALUATION_KIND,
+        object_id=stored.pk,
+        content=evaluation_snapshot(stored),
+        action=action,
+        by=by,
+        organisation_id=evaluation_organisation(stored),
+        role=_role(by, organisation),
+    )
+
+
+def _role(by: Any, organisation: Organisation | None) -> str:
+    if by is None:
+        return ""
+    return str(role_in(by, organisation) or "")
+
+
+def _require_indicator_rights(by: Any, organisation: Organisation | None) -> None:
+    """Agents and admins of the indicator's organisation; platform indicators
+    (no organisation) only from the command line (`by=None`)."""
+    if by is None:
+        return
+    if organisation is None or not can(by, Action.ENTRY_CREATE, organisation):
+        raise NotAllowed()
+
+
 # --- Indicators -----------------------------------------------------------------------------
 
 
@@ -64,7 +124,12 @@ def indicator_create(
     source: str = "",
     description: str = "",
     slug: str = "",
+    organisation: Organisation | None = None,
+    by: Any = None,
 ) -> Indicator:
+    """A new indicator, maintained by `organisation` (None: a platform indicator, created
+    from the command line with `by=None`)."""
+    _require_indicator_rights(by, organisation)
     indicator = Indicator(
         name=name.strip(),
         slug=slugify(slug or name)[:120],
@@ -72,9 +137,11 @@ def indicator_create(
         source=source.strip(),
         description=description,
         level=level,
+        organisation=organisation,
     )
     indicator.full_clean()
     indicator.save()
+    _journal_indicator(indicator, action="create", by=by)
     return indicator
 
 
@@ -135,12 +202,16 @@ def _parse_value(text: str) -> float | None:
 
 
 @transaction.atomic
-def indicator_import_csv(*, indicator: Indicator, data: bytes | str) -> ImportReport:
+def indicator_import_csv(
+    *, indicator: Indicator, data: bytes | str, by: Any = None
+) -> ImportReport:
     """Import values from a long CSV (territory code, period, value; `,` or `;`).
 
     Every refused row is reported with its line and reason; valid rows are stored.
     A value already stored for the same territory and period is refused as a duplicate.
+    An import that stores values appends one journal record (the digest of all values).
     """
+    _require_indicator_rights(by, indicator.organisation)
     text = data.decode("utf-8-sig") if isinstance(data, bytes) else data.lstrip("\ufeff")
     dialect = ";" if text.split("\n", 1)[0].count(";") > text.split("\n", 1)[0].count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=dialect)
@@ -198,6 +269,8 @@ def indicator_import_csv(*, indicator: Indicator, data: bytes | str) -> ImportRe
         )
     IndicatorValue.objects.bulk_create(new, batch_size=2000)
     report.created = len(new)
+    if new:
+        _journal_indicator(indicator, action="update", by=by)
     return report
 
 
@@ -317,6 +390,7 @@ def evaluation_request(
     )
     evaluation.full_clean()
     evaluation.save()
+    _journal_evaluation(evaluation.pk, action="create", by=by)
     _enqueue(evaluation)
     return evaluation
 
@@ -351,6 +425,7 @@ def evaluation_create_from_panel(
     )
     evaluation.full_clean()
     evaluation.save()
+    _journal_evaluation(evaluation.pk, action="create", by=by)
     if enqueue:
         _enqueue(evaluation)
     return evaluation
@@ -479,6 +554,14 @@ def _set_progress(evaluation: Evaluation, progress: int, **fields: Any) -> None:
     evaluation.save(update_fields=["progress", *fields])
 
 
+@transaction.atomic
+def _finish(evaluation: Evaluation, *, action: str, **fields: Any) -> None:
+    """The outcome and its journal record commit together (the run itself is done by the
+    platform: the record's actor is `system`)."""
+    _set_progress(evaluation, 100, **fields)
+    _journal_evaluation(evaluation.pk, action=action, by=None)
+
+
 def evaluation_execute(*, evaluation_id: int) -> Evaluation | None:
     """Run an evaluation: build the panel, fit, run the placebos, store the result.
 
@@ -552,18 +635,18 @@ def evaluation_execute(*, evaluation_id: int) -> Evaluation | None:
                 )
             caught = sorted({str(w.message) for w in record})
     except EvaluationError as exc:
-        _set_progress(
+        _finish(
             evaluation,
-            100,
+            action="update",
             status=EvaluationStatus.FAILED,
             error=exc.message,
             finished_at=timezone.now(),
         )
         return evaluation
     except Exception:
-        _set_progress(
+        _finish(
             evaluation,
-            100,
+            action="update",
             status=EvaluationStatus.FAILED,
             error=_("Erreur interne pendant le calcul."),
             finished_at=timezone.now(),
@@ -585,9 +668,9 @@ def evaluation_execute(*, evaluation_id: int) -> Evaluation | None:
             "record": rec.to_dict(),
         }
     )
-    _set_progress(
+    _finish(
         evaluation,
-        100,
+        action="publish",
         status=EvaluationStatus.DONE,
         result=evaluation.result,
         error="",

@@ -13,3 +13,18 @@ class JournalConfig(AppConfig):
         from region27.journal.db import register_sqlite_function
 
         connection_created.connect(register_sqlite_function, dispatch_uid="region27_journal_switch")
+
+        from django.utils.translation import gettext_lazy as _
+
+        from region27.journal.registry import StateKind, register
+        from region27.journal.services import (
+            ORGANISATION_KIND,
+            organisation_states,
+            organisations_visible,
+        )
+
+        register(
+            StateKind(
+                ORGANISATION_KIND, _("Organisation"), organisation_states, organisations_visible
+            )
+        )

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 
 from region27.journal import merkle
 from region27.journal.models import Actor, Checkpoint, Cosignature, Peer, Record
+from region27.journal.registry import state_kinds
 from region27.journal.services import (
     ACTOR_ANONYMOUS,
     ACTOR_SYSTEM,
@@ -119,7 +120,7 @@ def record_list(
 
         entry_ids = Entry.objects.filter(territories=territory).values("pk")
         org_ids = Organisation.objects.filter(territory=territory).values("pk")
-        records = records.filter(object_id__in=entry_ids).exclude(kind=ORGANISATION_KIND) | (
+        records = records.filter(object_id__in=entry_ids).exclude(kind__in=list(state_kinds())) | (
             records.filter(kind=ORGANISATION_KIND, object_id__in=org_ids)
         )
     if since is not None:

@@ -12,7 +12,7 @@ import json
 import secrets
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -235,22 +235,63 @@ def organisation_snapshot(organisation: Organisation) -> dict[str, Any]:
     }
 
 
-def journal_record_organisation(*, organisation: Organisation, action: str, by: Any) -> Record:
-    """The record of an organisation's creation or change (its public existence)."""
-    from region27.accounts.policy import actor_kind, role_in
+def journal_record_state(
+    *,
+    kind: str,
+    object_id: int,
+    content: dict[str, Any],
+    action: str,
+    by: Any,
+    organisation_id: int | None,
+    role: str = "",
+) -> Record:
+    """The record of a public object that keeps only its current state (organisation,
+    indicator, evaluation): its version is the number of its records so far."""
+    from region27.accounts.policy import actor_kind
 
-    version = Record.objects.filter(kind=ORGANISATION_KIND, object_id=organisation.pk).count() + 1
-    role = ACTOR_SYSTEM if by is None else (role_in(by, organisation) or actor_kind(by))
+    version = Record.objects.filter(kind=kind, object_id=object_id).count() + 1
+    if not role:
+        role = ACTOR_SYSTEM if by is None else str(actor_kind(by))
     return journal_append(
         action=action,
+        kind=kind,
+        object_id=object_id,
+        version=version,
+        content_hash=sha256_hex(canonical_json(content)),
+        by=by,
+        organisation_id=organisation_id,
+        role=role,
+    )
+
+
+def journal_record_organisation(*, organisation: Organisation, action: str, by: Any) -> Record:
+    """The record of an organisation's creation or change (its public existence)."""
+    from region27.accounts.policy import role_in
+
+    role = "" if by is None else (role_in(by, organisation) or "")
+    return journal_record_state(
         kind=ORGANISATION_KIND,
         object_id=organisation.pk,
-        version=version,
-        content_hash=sha256_hex(canonical_json(organisation_snapshot(organisation))),
+        content=organisation_snapshot(organisation),
+        action=action,
         by=by,
         organisation_id=organisation.pk,
         role=str(role),
     )
+
+
+def organisation_states() -> Iterable[tuple[int, str]]:
+    from region27.accounts.models import Organisation
+
+    for organisation in Organisation.objects.select_related("territory").order_by("pk"):
+        yield organisation.pk, sha256_hex(canonical_json(organisation_snapshot(organisation)))
+
+
+def organisations_visible(user: Any, ids: set[int]) -> dict[int, Any]:
+    """Organisations are public."""
+    from region27.accounts.models import Organisation
+
+    return Organisation.objects.in_bulk(list(ids))
 
 
 # Checkpoints ------------------------------------------------------------------

@@ -29,7 +29,8 @@ from region27.journal.note import (
     parse_vkey,
     verify_note,
 )
-from region27.journal.services import ORGANISATION_KIND, leaf_of, organisation_snapshot, rfc3339
+from region27.journal.registry import state_kinds
+from region27.journal.services import leaf_of, rfc3339
 
 CHUNK = 5000
 
@@ -91,7 +92,8 @@ def verify(*, progress: Callable[[str], None] | None = None) -> Report:
     tree = merkle.CompactRange()
     expected_seq = 0
     batch: list[tuple[int, int, int, int, str]] = []
-    latest_org: dict[int, tuple[int, str]] = {}
+    states = state_kinds()
+    latest: dict[str, dict[int, tuple[int, str, str]]] = {kind: {} for kind in states}
     first_leaf_problem = True
     for row in _records():
         (seq, time, action, kind, object_id, version, content, actor, org, role, leaf,
@@ -127,8 +129,8 @@ def verify(*, progress: Callable[[str], None] | None = None) -> Report:
             report.problems.append(problem)
             first_leaf_problem = False
         tree.append(hashed)
-        if kind == ORGANISATION_KIND:
-            latest_org[object_id] = (seq, content)
+        if kind in latest:
+            latest[kind][object_id] = (seq, content, action)
         elif source is not None:
             batch.append((seq, source, object_id, version, content))
             if len(batch) >= CHUNK:
@@ -144,7 +146,7 @@ def verify(*, progress: Callable[[str], None] | None = None) -> Report:
         _check_versions(batch, report)
     report.root = tree.root()
     _check_unrecorded(report)
-    _check_organisations(latest_org, report)
+    _check_states(latest, report)
     _check_nodes(report, progress)
     _check_checkpoints(report)
     return report
@@ -161,19 +163,28 @@ def _check_unrecorded(report: Report) -> None:
         )
 
 
-def _check_organisations(latest: dict[int, tuple[int, str]], report: Report) -> None:
-    from region27.accounts.models import Organisation
-
-    for organisation in Organisation.objects.select_related("territory").order_by("pk"):
-        seen = latest.get(organisation.pk)
-        if seen is None:
-            report.problems.append(f"organisation {organisation.pk}: exists without a record")
-            continue
-        if sha256_hex(canonical_json(organisation_snapshot(organisation))) != seen[1]:
-            report.problems.append(
-                f"record #{seen[0]}: organisation {organisation.pk} no longer matches its "
-                "latest record (changed behind the application's back)"
-            )
+def _check_states(latest: dict[str, dict[int, tuple[int, str, str]]], report: Report) -> None:
+    """Objects that keep only their current state: each has a record, its latest record
+    hashes its current content, and an object gone from the database was deleted on the
+    record."""
+    for kind, spec in state_kinds().items():
+        seen = latest.get(kind, {})
+        present: set[int] = set()
+        for object_id, content in spec.current():
+            present.add(object_id)
+            last = seen.get(object_id)
+            if last is None:
+                report.problems.append(f"{kind} {object_id}: exists without a record")
+            elif last[1] != content:
+                report.problems.append(
+                    f"record #{last[0]}: {kind} {object_id} no longer matches its latest "
+                    "record (changed behind the application's back)"
+                )
+        for object_id, (seq, _content, action) in sorted(seen.items()):
+            if object_id not in present and action != "delete":
+                report.problems.append(
+                    f"record #{seq}: {kind} {object_id} is gone without a deletion record"
+                )
 
 
 def _stream(level: int) -> Iterator[tuple[int, bytes]]:

@@ -48,12 +48,37 @@ class SearchDocument(models.Model):
 
 
 class SearchState(models.Model):
-    """A single row whose token changes with every index write (for in-process caches)."""
+    """A single row (id 1) that every index write updates in its transaction.
+
+    `seq` counts the writes and `token` is new at each one. Updating this row locks it
+    until the transaction ends, so index writers take their `seq` one after the other,
+    in commit order: a process that sees change `n` committed has seen every change
+    before it (see `store`).
+    """
 
     token = models.CharField(max_length=32)
+    seq = models.BigIntegerField(default=0)
 
     class Meta:
         db_table = "search_state"
 
     def __str__(self) -> str:
-        return self.token
+        return f"{self.seq}:{self.token}"
+
+
+class SearchChange(models.Model):
+    """The recent index writes: which entry changed at which `seq` (NULL: all of them).
+
+    Processes read the changes after the state their facet arrays were built from and
+    patch the arrays instead of reloading everything. Old rows are pruned.
+    """
+
+    seq = models.BigIntegerField(primary_key=True)
+    token = models.CharField(max_length=32)
+    entry_id = models.BigIntegerField(null=True)
+
+    class Meta:
+        db_table = "search_change"
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.entry_id}"

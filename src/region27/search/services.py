@@ -20,13 +20,32 @@ from region27.search.documents import (
 from region27.search.models import SearchDocument, SearchState
 
 REINDEX_CHUNK = 2000
+# Changes kept in `search_change`: a process further behind reloads its arrays.
+KEEP_CHANGES = 10_000
 
 
-def _touch(alias: str = "default") -> None:
-    """Give the index a new token so that each process reloads its facet arrays."""
+def _touch(entry_id: int | None, alias: str = "default") -> int:
+    """Log a change of the index (None: all of it), in the caller's transaction.
+
+    Updating the state row locks it until the transaction ends: index writers take
+    their `seq` in commit order (see `store`).
+    """
     token = uuid.uuid4().hex
-    if not SearchState.objects.using(alias).filter(pk=1).update(token=token):
-        SearchState.objects.using(alias).create(pk=1, token=token)
+    with connections[alias].cursor() as cursor:
+        cursor.execute("UPDATE search_state SET seq = seq + 1, token = %s WHERE id = 1", [token])
+        if cursor.rowcount == 0:
+            SearchState.objects.using(alias).create(pk=1, token=token, seq=1)
+        cursor.execute("SELECT seq FROM search_state WHERE id = 1")
+        seq = int(cursor.fetchone()[0])
+        cursor.execute(
+            "INSERT INTO search_change (seq, token, entry_id) VALUES (%s, %s, %s)",
+            [seq, token, entry_id],
+        )
+        if entry_id is None:
+            cursor.execute("DELETE FROM search_change WHERE seq < %s", [seq])
+        elif seq % 100 == 0:
+            cursor.execute("DELETE FROM search_change WHERE seq <= %s", [seq - KEEP_CHANGES])
+    return seq
 
 
 @transaction.atomic
@@ -39,14 +58,14 @@ def search_index_entry(*, entry: Entry) -> SearchDocument:
     entry = Entry.objects.select_related("organisation").get(pk=entry.pk)
     values = entry_document_of(entry)
     document, _created = SearchDocument.objects.update_or_create(entry=entry, defaults=values)
-    _touch()
+    _touch(entry.pk)
     return document
 
 
 @transaction.atomic
 def search_remove_entry(*, entry_id: int) -> None:
     SearchDocument.objects.filter(entry_id=entry_id).delete()
-    _touch()
+    _touch(entry_id)
 
 
 @dataclass
@@ -82,7 +101,7 @@ def search_reindex(
             if progress is not None:
                 progress(done, total)
         backend.bulk_end()
-        _touch(alias)
+        _touch(None, alias)
     return ReindexResult(count=done, seconds=time.perf_counter() - start)
 
 

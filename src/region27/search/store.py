@@ -6,9 +6,23 @@ arrays (document row, value code); a filter is a boolean mask over documents, an
 facet's counts are one `np.bincount` over the pairs whose document is in the mask:
 milliseconds even at 1,000,000 entries.
 
-The arrays are reloaded when the index changes: every index write sets a new random
-token in `search_state` (in the same transaction), and a search compares it with the
-token its arrays were built from.
+Keeping the arrays in step with the database, across processes (several web workers
+and a task worker share it):
+
+* every index write, in its transaction, increments `search_state.seq`, gives it a
+  new random `token` and logs `(seq, token, entry_id)` in `search_change`. Updating
+  the single state row locks it until the transaction ends, so writers take their
+  `seq` one after the other, in commit order: once change `n` is visible, every change
+  before it is too (no gap can fill in later);
+* a search reads `(seq, token)`. If it is the state its arrays were built at, they
+  are used as they are. Otherwise the process reads the changes logged since, checks
+  that the first one is the very change its arrays stopped at (same `seq` *and*
+  `token`: a rolled-back write reuses the `seq` with another token), reads the rows of
+  the changed entries and builds new arrays from the old ones (numpy copies, no SQL
+  over the whole index). A gap it cannot bridge (rollback, too many changes, a full
+  reindex, pruned log) means a full reload;
+* new arrays replace the old ones as a whole (copy on write): a search running in
+  another thread keeps reading a consistent state.
 """
 
 from __future__ import annotations
@@ -34,18 +48,23 @@ FACET_COLUMNS: dict[str, tuple[str, bool]] = {
     "territory": ("territories", True),
     "within": ("territories_within", True),
 }
-_COLUMNS = ["entry_id", "status", "organisation_id", "date", "boost"] + [
+_COLUMNS = ["entry_id", "status", "organisation_id", "date", "boost", "title_sort"] + [
     column for column, _multi in FACET_COLUMNS.values()
 ]
+_FIRST_FACET = 6
 _EPOCH = {
     "sqlite": "CAST(strftime('%s', date) AS REAL) + 0.0",
     "postgresql": "FLOOR(EXTRACT(EPOCH FROM date))::float8",
 }
 # Byte order of the folded titles: the same on both databases (and in Python).
-_TITLE_ORDER = {
-    "sqlite": "SELECT entry_id FROM search_document ORDER BY title_sort, entry_id",
-    "postgresql": 'SELECT entry_id FROM search_document ORDER BY title_sort COLLATE "C", entry_id',
-}
+_TITLE = {"sqlite": "title_sort", "postgresql": 'title_sort COLLATE "C"'}
+
+# Changes applied to the arrays; more than this since a process's last search, and it
+# reloads everything (cheaper than that many small patches).
+MAX_PATCH = 5000
+# New or changed titles placed between their neighbours (two indexed queries each);
+# more, and the title order is read again in full.
+MAX_TITLE_LOOKUPS = 50
 
 
 @dataclass
@@ -70,16 +89,17 @@ class Facet:
 @dataclass
 class FacetStore:
     token: str
-    ids: np.ndarray
+    ids: np.ndarray  # entry ids, increasing: row i is entry ids[i]
     published: np.ndarray
     org_ids: np.ndarray
     dates: np.ndarray  # seconds since the epoch
-    title_rank: np.ndarray
+    title_rank: np.ndarray  # increasing with (title_sort, entry_id); not contiguous
     boost: np.ndarray
     facets: dict[str, Facet] = field(default_factory=dict)
     # Facet labels read from the database (organisation names, territory labels), kept
-    # as long as these arrays: any index write gives a new token, hence a new store.
+    # as long as these arrays: any index write gives new arrays, hence new labels.
     labels: dict[tuple[str, str], str] = field(default_factory=dict)
+    seq: int = 0
 
     @property
     def size(self) -> int:
@@ -100,54 +120,91 @@ class FacetStore:
         return self.published | np.isin(self.org_ids, list(org_ids))
 
 
-def _load(alias: str, token: str) -> FacetStore:
+@dataclass
+class _Rows:
+    """Index rows read from the database, as arrays (in the order read)."""
+
+    ids: np.ndarray
+    published: np.ndarray
+    org_ids: np.ndarray
+    dates: np.ndarray
+    boost: np.ndarray
+    titles: list[str]
+    facet_columns: list[Sequence[Any]]
+    extra: list[Sequence[Any]]
+
+
+def _select(vendor: str) -> str:
+    """The columns read (for a query run with parameters: `%` doubled)."""
+    return ", ".join(_EPOCH[vendor] if c == "date" else c for c in _COLUMNS).replace("%", "%%")
+
+
+def _rows(rows: list[tuple[Any, ...]], extra: int = 0) -> _Rows:
+    n = len(rows)
+    width = len(_COLUMNS) + extra
+    cols: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [()] * width
+    return _Rows(
+        ids=np.fromiter(cols[0], dtype=np.int64, count=n),
+        published=np.fromiter((s == Status.PUBLISHED for s in cols[1]), dtype=bool, count=n),
+        org_ids=np.fromiter(cols[2], dtype=np.int64, count=n),
+        dates=np.fromiter((d or 0.0 for d in cols[3]), dtype=np.float64, count=n),
+        boost=np.fromiter(cols[4], dtype=np.float64, count=n),
+        titles=list(cols[5]),
+        facet_columns=cols[_FIRST_FACET : len(_COLUMNS)],
+        extra=cols[len(_COLUMNS) :],
+    )
+
+
+def _state(alias: str) -> tuple[int, str]:
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT seq, token FROM search_state WHERE id = 1")
+        row = cursor.fetchone()
+    return (int(row[0]), str(row[1])) if row else (0, "")
+
+
+def _load(alias: str) -> FacetStore:
+    """Every row of the index, read in one statement (one consistent snapshot)."""
+    # The state first: rows read after it may hold later writes, never fewer.
+    seq, token = _state(alias)
     connection = connections[alias]
     vendor = connection.vendor
-    columns = [_EPOCH[vendor] if c == "date" else c for c in _COLUMNS]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {', '.join(columns)} FROM search_document ORDER BY entry_id"  # noqa: S608
+            f"SELECT {_select(vendor)}, "  # noqa: S608
+            f"ROW_NUMBER() OVER (ORDER BY {_TITLE[vendor]}, entry_id) "
+            "FROM search_document ORDER BY entry_id",
+            [],
         )
-        rows = cursor.fetchall()
-        cursor.execute(_TITLE_ORDER[vendor])
-        by_title = np.fromiter((r[0] for r in cursor.fetchall()), dtype=np.int64)
-    n = len(rows)
-    cols = list(zip(*rows, strict=True)) if rows else [() for _ in _COLUMNS]
-    ids = np.fromiter(cols[0], dtype=np.int64, count=n)
-    published = np.fromiter((s == Status.PUBLISHED for s in cols[1]), dtype=bool, count=n)
-    org_ids = np.fromiter(cols[2], dtype=np.int64, count=n)
-    dates = np.fromiter((d or 0.0 for d in cols[3]), dtype=np.float64, count=n)
-    title_rank = np.empty(n, dtype=np.int64)
-    if n:
-        title_rank[np.searchsorted(ids, by_title)] = np.arange(n, dtype=np.int64)
-    boost = np.fromiter(cols[4], dtype=np.float64, count=n)
-    store = FacetStore(token, ids, published, org_ids, dates, title_rank, boost)
+        read = _rows(cursor.fetchall(), extra=1)
+    n = read.ids.shape[0]
+    store = FacetStore(
+        token=token,
+        ids=read.ids,
+        published=read.published,
+        org_ids=read.org_ids,
+        dates=read.dates,
+        title_rank=np.fromiter(read.extra[0], dtype=np.float64, count=n),
+        boost=read.boost,
+        seq=seq,
+    )
     for index, (name, (_column, multi)) in enumerate(FACET_COLUMNS.items()):
-        store.facets[name] = _facet(cols[5 + index], multi=multi)
+        store.facets[name] = _facet(read.facet_columns[index], multi=multi)
     return store
 
 
+def _items(raw: Any, multi: bool) -> list[str]:
+    if raw is None or raw == "":
+        return []
+    return str(raw).split() if multi else [str(raw)]
+
+
 def _facet(column: Sequence[Any], *, multi: bool) -> Facet:
-    if not multi:
-        present = [(row, str(v)) for row, v in enumerate(column) if v is not None and v != ""]
-        if not present:
-            return Facet([], {}, np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
-        values, inverse = np.unique(np.array([v for _r, v in present]), return_inverse=True)
-        names = [str(v) for v in values]
-        return Facet(
-            values=names,
-            codes={v: i for i, v in enumerate(names)},
-            pair_doc=np.array([r for r, _v in present], dtype=np.int64),
-            pair_val=inverse.astype(np.int64).ravel(),
-        )
+    """The pairs of one facet column (row i of the column is document row i)."""
     codes: dict[str, int] = {}
     docs: list[int] = []
     vals: list[int] = []
     for row, raw in enumerate(column):
-        if raw is None or raw == "":
-            continue
-        items = str(raw).split() if multi else [str(raw)]
-        for item in items:
+        for item in _items(raw, multi):
             code = codes.get(item)
             if code is None:
                 code = codes[item] = len(codes)
@@ -161,28 +218,205 @@ def _facet(column: Sequence[Any], *, multi: bool) -> Facet:
     )
 
 
+def _patched_facet(
+    facet: Facet,
+    keep_pairs: np.ndarray,
+    row_map: np.ndarray,
+    column: Sequence[Any],
+    rows: np.ndarray,
+    multi: bool,
+) -> Facet:
+    """The facet without the pairs of changed rows, plus the pairs of the rows read."""
+    values, codes = facet.values, facet.codes
+    docs: list[int] = []
+    vals: list[int] = []
+    for row, raw in zip(rows.tolist(), column, strict=True):
+        for item in _items(raw, multi):
+            code = codes.get(item)
+            if code is None:
+                if codes is facet.codes:  # copy on write: the old facet stays as it was
+                    values, codes = list(values), dict(codes)
+                code = codes[item] = len(values)
+                values.append(item)
+            docs.append(row)
+            vals.append(code)
+    return Facet(
+        values=values,
+        codes=codes,
+        pair_doc=np.concatenate(
+            [row_map[facet.pair_doc[keep_pairs]], np.array(docs, dtype=np.int64)]
+        ),
+        pair_val=np.concatenate([facet.pair_val[keep_pairs], np.array(vals, dtype=np.int64)]),
+    )
+
+
+def _changes_since(alias: str, store: FacetStore) -> tuple[list[int], int, str] | None:
+    """Entry ids changed since the store's state and the last (seq, token) read, or None
+    if the store cannot catch up."""
+    with connections[alias].cursor() as cursor:
+        cursor.execute(
+            "SELECT seq, token, entry_id FROM search_change WHERE seq >= %s ORDER BY seq LIMIT %s",
+            [store.seq, MAX_PATCH + 2],
+        )
+        changes = cursor.fetchall()
+    if not changes or (int(changes[0][0]), str(changes[0][1])) != (store.seq, store.token):
+        return None  # the store's last change was rolled back, or pruned
+    if len(changes) > MAX_PATCH + 1:
+        return None
+    ids = [row[2] for row in changes[1:]]
+    if any(entry_id is None for entry_id in ids):
+        return None  # a full reindex
+    return ids, int(changes[-1][0]), str(changes[-1][1])
+
+
+def _catch_up(alias: str, store: FacetStore) -> FacetStore | None:
+    """New arrays: the store's, with the rows of the entries changed since."""
+    since = _changes_since(alias, store)
+    if since is None:
+        return None
+    changed_list, seq, token = since
+    changed = np.unique(np.array(changed_list, dtype=np.int64))
+    connection = connections[alias]
+    vendor = connection.vendor
+    read_rows: list[tuple[Any, ...]] = []
+    with connection.cursor() as cursor:
+        for offset in range(0, changed.size, 500):
+            chunk = [int(i) for i in changed[offset : offset + 500]]
+            placeholders = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"SELECT {_select(vendor)} FROM search_document "  # noqa: S608
+                f"WHERE entry_id IN ({placeholders}) ORDER BY entry_id",
+                chunk,
+            )
+            read_rows.extend(cursor.fetchall())
+    read = _rows(read_rows)
+    # Drop the rows of every changed entry; add back those still in the index.
+    old_rows, _found = store.rows_of(changed)
+    keep = np.ones(store.size, dtype=bool)
+    keep[old_rows] = False
+    kept_ids = store.ids[keep]
+    ids = np.sort(np.concatenate([kept_ids, read.ids]), kind="stable")
+    pos_kept = np.searchsorted(ids, kept_ids)
+    pos_new = np.searchsorted(ids, read.ids)
+
+    def merged(old: np.ndarray, new: np.ndarray) -> np.ndarray:
+        out = np.empty(ids.shape[0], dtype=old.dtype)
+        out[pos_kept] = old[keep]
+        out[pos_new] = new
+        return out
+
+    title_rank = merged(store.title_rank, np.zeros(read.ids.shape[0], dtype=np.float64))
+    fresh = FacetStore(
+        token=token,
+        ids=ids,
+        published=merged(store.published, read.published),
+        org_ids=merged(store.org_ids, read.org_ids),
+        dates=merged(store.dates, read.dates),
+        title_rank=title_rank,
+        boost=merged(store.boost, read.boost),
+        seq=seq,
+    )
+    row_map = np.full(store.size, -1, dtype=np.int64)
+    row_map[keep] = pos_kept
+    for index, (name, (_column, multi)) in enumerate(FACET_COLUMNS.items()):
+        facet = store.facets[name]
+        fresh.facets[name] = _patched_facet(
+            facet, keep[facet.pair_doc], row_map, read.facet_columns[index], pos_new, multi
+        )
+    if not _place_titles(alias, fresh, read, pos_new, changed):
+        _read_title_order(alias, fresh)
+    return fresh
+
+
+def _place_titles(
+    alias: str, store: FacetStore, read: _Rows, rows: np.ndarray, changed: np.ndarray
+) -> bool:
+    """Give each new or changed title a rank between its neighbours in the database."""
+    if read.ids.size > MAX_TITLE_LOOKUPS:
+        return False
+    connection = connections[alias]
+    title = _TITLE[connection.vendor]
+    value = '%s COLLATE "C"' if connection.vendor == "postgresql" else "%s"
+    prev_sql = (
+        f"SELECT entry_id FROM search_document WHERE ({title}, entry_id) < ({value}, %s) "  # noqa: S608
+        f"ORDER BY {title} DESC, entry_id DESC LIMIT 1"
+    )
+    next_sql = (
+        f"SELECT entry_id FROM search_document WHERE ({title}, entry_id) > ({value}, %s) "  # noqa: S608
+        f"ORDER BY {title}, entry_id LIMIT 1"
+    )
+    changed_set = set(changed.tolist())
+    with connection.cursor() as cursor:
+        for entry_id, title_sort, row in zip(
+            read.ids.tolist(), read.titles, rows.tolist(), strict=True
+        ):
+            ranks: list[float | None] = []
+            for sql in (prev_sql, next_sql):
+                cursor.execute(sql, [title_sort, entry_id])
+                found = cursor.fetchone()
+                if found is None:
+                    ranks.append(None)
+                    continue
+                if int(found[0]) in changed_set:
+                    return False  # its own rank is not known yet
+                neighbour, ok = store.rows_of(np.array([found[0]], dtype=np.int64))
+                if not ok[0]:
+                    return False  # written after the changes were read
+                ranks.append(float(store.title_rank[neighbour[0]]))
+            before, after = ranks
+            if before is None and after is None:
+                rank = 0.0
+            elif before is None:
+                rank = after - 1.0  # type: ignore[operator]
+            elif after is None:
+                rank = before + 1.0
+            else:
+                rank = (before + after) / 2.0
+                if not before < rank < after:
+                    return False  # no room left between them
+            store.title_rank[row] = rank
+    return True
+
+
+def _read_title_order(alias: str, store: FacetStore) -> None:
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT entry_id FROM search_document "  # noqa: S608
+            f"ORDER BY {_TITLE[connection.vendor]}, entry_id"
+        )
+        by_title = np.fromiter((r[0] for r in cursor.fetchall()), dtype=np.int64)
+    rows, found = store.rows_of(by_title)
+    # Entries missing from the title order (deleted since) go last, by id.
+    store.title_rank[:] = by_title.size + np.arange(store.size, dtype=np.float64)
+    store.title_rank[rows] = np.flatnonzero(found).astype(np.float64)
+
+
 _CACHE: dict[str, FacetStore] = {}
 _LOCK = threading.Lock()
 
 
 def current_token(alias: str = "default") -> str:
-    with connections[alias].cursor() as cursor:
-        cursor.execute("SELECT token FROM search_state ORDER BY id LIMIT 1")
-        row = cursor.fetchone()
-    return str(row[0]) if row else ""
+    return _state(alias)[1]
 
 
 def get_store(alias: str = "default") -> FacetStore:
     """The facet arrays matching the index as this connection sees it now."""
-    token = current_token(alias)
+    seq, token = _state(alias)
     store = _CACHE.get(alias)
-    if store is not None and store.token == token and token:
+    if store is not None and (store.seq, store.token) == (seq, token):
         return store
     with _LOCK:
-        store = _load(alias, token)
-        if token:
-            _CACHE[alias] = store
-    return store
+        store = _CACHE.get(alias)
+        if store is not None and (store.seq, store.token) == (seq, token):
+            return store
+        fresh = None
+        if store is not None and seq > store.seq:
+            fresh = _catch_up(alias, store)
+        if fresh is None:
+            fresh = _load(alias)
+        _CACHE[alias] = fresh
+    return fresh
 
 
 def forget() -> None:

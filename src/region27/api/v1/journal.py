@@ -19,13 +19,13 @@ from region27.api.v1.serialize import page_of
 from region27.catalog.selectors import entries_visible_to
 from region27.journal import selectors as journal_selectors
 from region27.journal.models import Record
-from region27.journal.services import ORGANISATION_KIND
+from region27.journal.registry import is_entry_kind
 
 router = Router(tags=["journal"])
 
 
 def _records_out(request: HttpRequest, records: list[Record]) -> list[dict[str, Any]]:
-    entry_ids = {r.object_id for r in records if r.kind != ORGANISATION_KIND}
+    entry_ids = {r.object_id for r in records if is_entry_kind(r.kind)}
     visible = dict(
         entries_visible_to(request.user).filter(pk__in=entry_ids).values_list("pk", "slug")
     )
@@ -46,7 +46,7 @@ def _records_out(request: HttpRequest, records: list[Record]) -> list[dict[str, 
             "actor": labels.get(r.actor, r.actor),
             "role": r.role,
             "organisation": org_slugs.get(r.organisation_id or 0),
-            "entry": visible.get(r.object_id) if r.kind != ORGANISATION_KIND else None,
+            "entry": visible.get(r.object_id) if is_entry_kind(r.kind) else None,
             "leaf_hash": base64.b64encode(bytes(r.leaf_hash)).decode(),
             "url": request.build_absolute_uri(f"/journal/{r.seq}/"),
         }

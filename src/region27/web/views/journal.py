@@ -20,7 +20,8 @@ from region27.catalog.selectors import entries_visible_to
 from region27.journal import keys
 from region27.journal import selectors as journal_selectors
 from region27.journal.models import Cosignature, Record, SigningKey
-from region27.journal.services import ORGANISATION_KIND, checkpoint_latest
+from region27.journal.registry import is_entry_kind, state_kinds
+from region27.journal.services import checkpoint_latest
 from region27.territories.models import Territory
 from region27.territories.selectors import territory_parse_typed
 from region27.web.views.common import paginate, querystring_without
@@ -181,18 +182,25 @@ def _date(value: str) -> dt.date | None:
 
 def _kind_labels() -> dict[str, Any]:
     labels: dict[str, Any] = {spec.slug: spec.label for spec in kind_all()}
-    labels[ORGANISATION_KIND] = _("Organisation")
+    for kind, spec in state_kinds().items():
+        labels[kind] = spec.label
     return labels
 
 
 def _decorate(request: HttpRequest, records: list[Record]) -> list[dict[str, Any]]:
-    entry_ids = {r.object_id for r in records if r.kind != ORGANISATION_KIND}
-    visible = {
-        e.pk: e
-        for e in entries_visible_to(request.user)
-        .filter(pk__in=entry_ids)
-        .only("pk", "title", "slug")
+    entry_ids = {r.object_id for r in records if is_entry_kind(r.kind)}
+    subjects: dict[str, dict[int, Any]] = {
+        "": {
+            e.pk: e
+            for e in entries_visible_to(request.user)
+            .filter(pk__in=entry_ids)
+            .only("pk", "title", "slug")
+        }
     }
+    for kind, spec in state_kinds().items():
+        ids = {r.object_id for r in records if r.kind == kind}
+        if ids and spec.visible is not None:
+            subjects[kind] = spec.visible(request.user, ids)
     org_ids = {r.organisation_id for r in records if r.organisation_id is not None}
     organisations = {o.pk: o for o in Organisation.objects.filter(pk__in=org_ids)}
     labels = journal_selectors.actor_labels(
@@ -201,10 +209,8 @@ def _decorate(request: HttpRequest, records: list[Record]) -> list[dict[str, Any
     kinds = _kind_labels()
     rows = []
     for record in records:
-        subject = (
-            organisations.get(record.object_id)
-            if record.kind == ORGANISATION_KIND
-            else visible.get(record.object_id)
+        subject = subjects.get("" if is_entry_kind(record.kind) else record.kind, {}).get(
+            record.object_id
         )
         rows.append(
             {

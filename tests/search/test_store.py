@@ -1,0 +1,153 @@
+"""The facet arrays follow index writes by patching, and never miss a committed write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from region27.catalog import services as catalog_services
+from region27.search import store
+from region27.search.services import search_reindex, search_remove_entry
+from tests import factories
+from tests.search.helpers import author, geography
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot(facets: store.FacetStore) -> dict[str, Any]:
+    """Everything a search reads from the arrays, independent of codes and row layout."""
+    everyone = np.ones(facets.size, dtype=bool)
+    by_title = facets.ids[np.argsort(facets.title_rank, kind="stable")]
+    return {
+        "ids": facets.ids.tolist(),
+        "published": facets.published.tolist(),
+        "org_ids": facets.org_ids.tolist(),
+        "dates": facets.dates.tolist(),
+        "boost": facets.boost.tolist(),
+        "by_title": by_title.tolist(),
+        "facets": {
+            name: {
+                facet.values[code]: int(count)
+                for code, count in enumerate(facet.counts(everyone))
+                if count
+            }
+            for name, facet in facets.facets.items()
+        },
+        "pairs": {
+            name: sorted(
+                (int(facets.ids[d]), facet.values[v])
+                for d, v in zip(facet.pair_doc, facet.pair_val, strict=True)
+            )
+            for name, facet in facets.facets.items()
+        },
+    }
+
+
+def reloaded() -> dict[str, Any]:
+    return snapshot(store._load("default"))
+
+
+def patched() -> tuple[store.FacetStore, bool]:
+    """The current arrays, and whether getting them read the whole index."""
+    with CaptureQueriesContext(connection) as queries:
+        current = store.get_store()
+    return current, any("ROW_NUMBER" in q["sql"] for q in queries.captured_queries)
+
+
+@pytest.fixture
+def org_agent() -> tuple[Any, Any]:
+    return author("Ville de Rouen")
+
+
+def test_writes_patch_the_arrays_like_a_full_load(org_agent: tuple[Any, Any]) -> None:
+    org, agent = org_agent
+    geo = geography()
+    first = factories.entry(org, agent, status="published", title="Mobilité douce")
+    store.get_store()  # built once
+    second = factories.entry(
+        org,
+        agent,
+        kind="dataset",
+        status="published",
+        title="Abribus et vélos",
+        themes=["mobilite"],
+        territories=[geo.commune],
+    )
+    current, full = patched()
+    assert not full
+    assert snapshot(current) == reloaded()
+    assert current.facets["within"].codes.get("departement:84") is not None
+    # A change of title, themes, territory and status of an existing entry.
+    catalog_services.entry_update(
+        entry=first,
+        by=agent,
+        title="Zones à faibles émissions",
+        themes=["environnement"],
+        territories=[geo.other_commune],
+    )
+    catalog_services.entry_archive(entry=second, by=agent)
+    current, full = patched()
+    assert not full
+    assert snapshot(current) == reloaded()
+    assert current.facets["theme"].counts(current.published).tolist().count(1) == 1
+    # Entries created in between and a removal.
+    for n in range(3):
+        factories.entry(org, agent, status="published", title=f"Atlas {n}")
+    search_remove_entry(entry_id=first.pk)
+    current, full = patched()
+    assert not full
+    assert first.pk not in current.ids.tolist()
+    assert snapshot(current) == reloaded()
+
+
+def test_rolled_back_write_is_never_served(org_agent: tuple[Any, Any]) -> None:
+    org, agent = org_agent
+    entry = factories.entry(org, agent, status="published", title="Budget primitif")
+    store.get_store()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        catalog_services.entry_update(entry=entry, by=agent, themes=["finances"])
+        inside = store.get_store()
+        assert inside.facets["theme"].codes.get("finances") is not None
+        raise RuntimeError
+    # Another write takes the same seq as the rolled-back one, with another token.
+    catalog_services.entry_update(entry=entry, by=agent, themes=["culture"])
+    current = store.get_store()
+    counts = snapshot(current)["facets"]["theme"]
+    assert counts == {"culture": 1}
+    assert snapshot(current) == reloaded()
+
+
+def test_a_stale_process_catches_up_or_reloads(org_agent: tuple[Any, Any]) -> None:
+    org, agent = org_agent
+    factories.entry(org, agent, status="published", title="Cantines")
+    old = store.get_store()
+    factories.entry(org, agent, status="published", title="Piscines")
+    # A second process still holding the old arrays catches up from the log.
+    store._CACHE["default"] = old
+    current, full = patched()
+    assert not full and current.size == old.size + 1
+    # After a full reindex, every process reloads.
+    store._CACHE["default"] = old
+    search_reindex()
+    current, full = patched()
+    assert full
+    assert snapshot(current) == reloaded()
+
+
+def test_title_order_follows_renames(org_agent: tuple[Any, Any]) -> None:
+    org, agent = org_agent
+    entries = [
+        factories.entry(org, agent, status="published", title=title)
+        for title in ("Bravo", "Delta", "Foxtrot")
+    ]
+    store.get_store()
+    factories.entry(org, agent, status="published", title="Charlie")
+    catalog_services.entry_update(entry=entries[2], by=agent, title="Alpha")
+    current, full = patched()
+    assert not full
+    order = current.ids[np.argsort(current.title_rank, kind="stable")].tolist()
+    assert snapshot(current)["by_title"] == reloaded()["by_title"] == order
