@@ -204,28 +204,22 @@ def test_snippets_highlight_and_escape() -> None:
 
 
 def test_reindex_builds_what_services_build(corpus: dict[str, Any]) -> None:
-    def rows() -> list[tuple[Any, ...]]:
-        return sorted(
-            SearchDocument.objects.values_list(
-                "entry_id",
-                "status",
-                "kind",
-                "themes",
-                "territories",
-                "territories_within",
-                "title",
-                "keywords",
-                "summary",
-                "body",
-                "boost",
-                "year",
-                "formats",
-            )
+    geo = geography()
+    org, agent = corpus["org"], corpus["agent"]
+    # Several entries on the same territories (reindex computes their codes once).
+    for title in ("Plan vélo d'Avignon", "Vélo-école d'Avignon"):
+        factories.entry(
+            org, agent, status="published", title=title, territories=[geo.commune, geo.region]
         )
+    factories.entry(org, agent, title="Œuvres d'art — Ærø, Straße", territories=[geo.commune])
+
+    def rows() -> list[tuple[Any, ...]]:
+        columns = [f.attname for f in SearchDocument._meta.concrete_fields]
+        return sorted(SearchDocument.objects.values_list(*columns))
 
     before = rows()
-    result = search_reindex()
-    assert result.count == 4
+    result = search_reindex(chunk_size=2)
+    assert result.count == 7
     assert rows() == before
     assert titles(run(q="déchet")) == ["Tonnages des déchets ménagers"]
 

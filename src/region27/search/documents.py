@@ -24,6 +24,8 @@ class TerritoryCodes:
         self._codes: dict[int, str] = {}
         self._parents: dict[int, list[int]] = {}
         self._departements: dict[int, list[str]] = {}
+        # Many entries cover the same territories: their "within" codes are computed once.
+        self._within: dict[tuple[int, ...], list[str]] = {}
 
     _FIELDS = ("id", "level", "code", "parent_commune_id", "epci_id", "departement_id", "region_id")
 
@@ -47,6 +49,7 @@ class TerritoryCodes:
         """Read every territory once (for a whole reindex)."""
         self._add(Territory.objects.values_list(*self._FIELDS).iterator(chunk_size=5000))
         self._departements.clear()
+        self._within.clear()
         for region_id in Territory.objects.filter(level=Level.REGION).values_list("id", flat=True):
             self._departements[region_id] = []
         for region_id, code in Territory.objects.filter(level=Level.DEPARTEMENT).values_list(
@@ -73,6 +76,14 @@ class TerritoryCodes:
     def within(self, ids: list[int]) -> list[str]:
         """The territories, all their ancestors (a sub-commune's commune's too) and, for a
         région, its départements: the entry is counted in each of them."""
+        key = tuple(ids)
+        cached = self._within.get(key)
+        if cached is not None:
+            return list(cached)
+        found = self._within[key] = self._compute_within(ids)
+        return list(found)
+
+    def _compute_within(self, ids: list[int]) -> list[str]:
         self._load(ids)
         seen: dict[str, None] = {}
         for pk in ids:

@@ -19,7 +19,6 @@ MAX_QUERY_CHARS = 200
 MAX_QUERY_TERMS = 12
 MAX_TOKEN_CHARS = 40
 
-_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "’": "'"})
 # Words: letters and digits; apostrophes split ("l'eau" -> "l", "eau").
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)$")
@@ -45,12 +44,6 @@ _STOP_FOLDED = frozenset(unicodedata.normalize("NFKD", w) for w in STOP_WORDS)
 _stemmer = Stemmer.Stemmer("french")
 
 
-def fold(value: str) -> str:
-    """Lowercase and fold accents and ligatures ("Équipement" -> "equipement")."""
-    text = unicodedata.normalize("NFKD", value.lower().translate(_LIGATURES))
-    return "".join(char for char in text if not unicodedata.combining(char))
-
-
 _CONTROL = re.compile(
     "[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ud800-\udfff\ue000-\uf8ff]"
 )
@@ -71,9 +64,28 @@ def _ligatures(value: str) -> str:
     return value
 
 
+# The combining diacritics of Latin scripts (U+034F, a joiner, is not combining).
+_DIACRITICS = re.compile("[\u0300-\u034e\u0350-\u036f]")
+
+
+def fold(value: str) -> str:
+    """Lowercase and fold accents and ligatures ("Équipement" -> "equipement")."""
+    text = unicodedata.normalize("NFKD", _ligatures(value.lower()))
+    if text.isascii():
+        return text
+    # Fast path for French: drop the usual accents in C, then check what is left.
+    text = _DIACRITICS.sub("", text)
+    if text.isascii():
+        return text
+    return "".join(char for char in text if not unicodedata.combining(char))
+
+
 def words(value: str) -> list[str]:
-    """The lowercased words of a text, with their accents (as typed)."""
-    return _WORD.findall(_ligatures(clean(value).lower()))
+    """The lowercased words of a text, with their accents (as typed).
+
+    No `clean` first: every character it blanks is a non-word character already.
+    """
+    return _WORD.findall(_ligatures(value.lower()))
 
 
 @lru_cache(maxsize=65536)
@@ -114,12 +126,11 @@ _TOKENS = _Tokens()
 
 def analyze(value: str) -> list[str]:
     """Index tokens of a text: stemmed, folded, without stop words (order kept)."""
-    get = _TOKENS.__getitem__
-    return [t for t in map(get, words(value)) if t]
+    return list(filter(None, map(_TOKENS.__getitem__, words(value))))
 
 
 def analyze_text(value: str) -> str:
-    return " ".join(analyze(value))
+    return " ".join(filter(None, map(_TOKENS.__getitem__, words(value))))
 
 
 @dataclass(frozen=True)
