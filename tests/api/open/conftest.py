@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,7 @@ from region27.accounts.models import Role
 from region27.catalog import services as catalog_services
 from region27.catalog.models import Theme
 from region27.catalog.themes import THEMES
+from region27.search import ckan, store
 from region27.territories.models import Level
 from tests import factories
 
@@ -133,3 +135,13 @@ def build_open_data() -> OpenData:
 @pytest.fixture
 def open_data(db: None) -> OpenData:
     return build_open_data()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_search_store() -> Iterator[None]:
+    """Each test reads its own index: no facet arrays left from another test."""
+    store.forget()
+    ckan.forget()
+    yield
+    store.forget()
+    ckan.forget()

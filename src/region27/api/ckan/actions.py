@@ -8,20 +8,20 @@ Only entries of kind `dataset` are packages; themes are groups.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 
 from region27.accounts.models import Organisation
 from region27.api.ckan import dicts
 from region27.api.ckan.query import QueryError, parse
+from region27.api.ckan.search import evaluate
 from region27.api.dcat.ids import looks_like_id, pk_from_public_id
-from region27.catalog.models import Distribution, Entry, Status, Theme
+from region27.catalog.models import Entry, Status, Theme
 from region27.catalog.selectors import entries_visible_to
+from region27.search.ckan import ckan_datasets
 
 MAX_ROWS = 1000
 DEFAULT_ROWS = 10
@@ -182,9 +182,9 @@ def current_package_list_with_resources(data: dict[str, Any]) -> list[dict[str, 
 
 
 SORTS = {
-    "metadata_modified": "modified_at",
-    "metadata_created": "created_at",
-    "name": "slug",
+    "metadata_modified": "modified",
+    "metadata_created": "created",
+    "name": "name",
     "title_string": "title",
     "title": "title",
     "score": None,
@@ -193,8 +193,10 @@ SORTS = {
 }
 
 
-def _ordering(sort: str) -> list[str]:
-    ordering: list[str] = []
+def _ordering(sort: str) -> list[tuple[str, bool]]:
+    """(key of the index, descending) for each sort clause CKAN sent; `score` and the view
+    counts are accepted and ignored (then newest first, as CKAN's default)."""
+    ordering: list[tuple[str, bool]] = []
     for clause in sort.split(",")[:5]:
         parts = clause.split()
         if not parts:
@@ -203,85 +205,43 @@ def _ordering(sort: str) -> list[str]:
             raise SearchQueryError(f"Invalid sort: {clause.strip()[:60]!r}")
         if parts[0] not in SORTS:
             raise SearchQueryError(f"Cannot sort by field {parts[0][:40]!r}")
-        column = SORTS[parts[0]]
-        if column is None:
+        key = SORTS[parts[0]]
+        if key is None:
             continue
         descending = len(parts) == 1 or parts[1].lower() == "desc"
         if parts[0] in ("name", "title_string", "title") and len(parts) == 1:
             descending = False
-        ordering.append(f"-{column}" if descending else column)
-    return [*ordering, "-modified_at", "pk"]
+        ordering.append((key, descending))
+    return ordering
 
 
-def _facet_counts(
-    matched: QuerySet[Entry], fields: list[str], limit: int
-) -> dict[str, list[tuple[str, int]]]:
-    """Counts per value of each facet field, most frequent first, over the matches.
-
-    Organisation, licence and tags come from one pass over three columns; groups and
-    formats from their tables, restricted to the matched ids.
-    """
-    counters: dict[str, Counter[str]] = {field: Counter() for field in fields}
-    if {"organization", "license_id", "tags"} & set(fields):
-        slugs = dict(Organisation.objects.values_list("id", "slug"))
-        rows = matched.order_by().values_list("organisation_id", "licence", "keywords")
-        for org_id, licence, keywords in rows.iterator(chunk_size=5000):
-            if "organization" in counters:
-                counters["organization"][slugs.get(org_id, "")] += 1
-            if "license_id" in counters:
-                counters["license_id"][licence] += 1
-            if "tags" in counters and keywords:
-                counters["tags"].update({str(k) for k in keywords if str(k).strip()})
-    ids = matched.order_by().values("pk")
-    if "groups" in counters:
-        through = Entry.themes.through.objects.filter(entry_id__in=ids).order_by()
-        for row in through.values("theme__slug").annotate(n=Count("entry_id", distinct=True)):
-            counters["groups"][row["theme__slug"]] += row["n"]
-    if "res_format" in counters:
-        per_format = (
-            Distribution.objects.filter(entry_id__in=ids)
-            .order_by()
-            .exclude(format="")
-            .values("format")
-            .annotate(n=Count("entry_id", distinct=True))
-        )
-        for row in per_format:
-            counters["res_format"][row["format"].upper()] += row["n"]
-    result = {}
-    for field, counter in counters.items():
-        ordered = sorted(counter.items(), key=lambda item: (-item[1], item[0]))
-        result[field] = ordered if limit < 0 else ordered[:limit]
-    return result
-
-
-def _tag_counts(ids: QuerySet[Entry], limit: int) -> list[tuple[str, int]]:
-    sub_sql, sub_params = ids.order_by().values("pk").query.sql_with_params()
-    table = connection.ops.quote_name(Entry._meta.db_table)
-    if connection.vendor == "postgresql":
-        expand = "jsonb_array_elements_text(e.keywords) AS k(v)"
-        value = "k.v"
-    else:
-        expand = "json_each(e.keywords) AS k"
-        value = "k.value"
-    # Only identifiers from the model and the compiled sub-query: values stay parameters.
-    sql = (
-        f"SELECT {value}, COUNT(DISTINCT e.id) FROM {table} e, {expand} "  # noqa: S608
-        f"WHERE e.id IN ({sub_sql}) GROUP BY {value} ORDER BY 2 DESC, 1"
-    )
-    params: list[Any] = list(sub_params)
-    if limit >= 0:
-        sql += " LIMIT %s"
-        params.append(limit)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [(str(v), int(n)) for v, n in cursor.fetchall()]
+# CKAN facet field -> field of the index.
+FACET_INDEX_FIELDS = {
+    "organization": "organisation",
+    "groups": "theme",
+    "tags": "tag",
+    "res_format": "format",
+    "license_id": "licence",
+}
 
 
 def _facet_title(field: str, value: str, labels: dict[str, dict[str, str]]) -> str:
     return labels.get(field, {}).get(value, value)
 
 
+def _facet_limit(data: dict[str, Any]) -> int:
+    raw = data.get("facet.limit", DEFAULT_FACET_LIMIT)
+    if isinstance(raw, bool | dict | list):
+        raise ValidationError(fields={"facet.limit": ["Invalid integer"]})
+    try:
+        return int(str(raw).strip())
+    except ValueError:
+        raise ValidationError(fields={"facet.limit": ["Invalid integer"]}) from None
+
+
 def package_search(data: dict[str, Any]) -> dict[str, Any]:
+    """Search the published datasets: `q`, `fq`, `fq_list`, `rows`, `start`, `sort`,
+    `facet`, `facet.field`, `facet.limit` (a subset of Solr's syntax, see docs/api.md)."""
     q = _text(data, "q")
     fq = _text(data, "fq")
     fq_list = _list(data, "fq_list") or []
@@ -290,37 +250,37 @@ def package_search(data: dict[str, Any]) -> dict[str, Any]:
     sort = _text(data, "sort") or "score desc, metadata_modified desc"
     facet = _bool(data, "facet", True)
     facet_fields = _list(data, "facet.field") or []
-    facet_limit_raw = data.get("facet.limit", DEFAULT_FACET_LIMIT)
-    try:
-        facet_limit = int(str(facet_limit_raw))
-    except ValueError:
-        raise ValidationError(fields={"facet.limit": ["Invalid integer"]}) from None
+    facet_limit = _facet_limit(data)
     include_private = _bool(data, "include_private", False)  # accepted; nothing is private
     del include_private
     ordering = _ordering(sort)
     try:
-        condition = parse(q.strip()) if q.strip() not in ("", "*:*") else Q()
-        for extra in [fq, *fq_list]:
-            if extra.strip():
-                condition &= parse(extra)
+        conditions = [parse(q.strip())] if q.strip() not in ("", "*:*") else []
+        conditions += [parse(extra) for extra in [fq, *fq_list] if extra.strip()]
     except QueryError as exc:
         raise SearchQueryError(f"Search Query is invalid: {exc}") from None
-    matched = datasets().filter(condition)
-    count = matched.count()
+    index = ckan_datasets()
+    matched = index.everything()
+    for condition in conditions:
+        matched &= evaluate(condition, index)
+    count = index.count(matched)
     results = []
     if rows and start < count:
-        # Order ids first (narrow rows), then load the page's entries in full.
-        ids = list(matched.order_by(*ordering).values_list("pk", flat=True)[start : start + rows])
-        found = {e.pk: e for e in dicts.package_queryset(Entry.objects.filter(pk__in=ids))}
+        # Order in the index, then load only the page's entries in full.
+        ids = [int(i) for i in index.ordered_ids(matched, ordering)[start : start + rows]]
+        found = {e.pk: e for e in dicts.package_queryset(datasets().filter(pk__in=ids))}
         results = [dicts.package_dict(found[pk]) for pk in ids if pk in found]
     facets: dict[str, dict[str, int]] = {}
     search_facets: dict[str, dict[str, Any]] = {}
     if facet and facet_fields:
-        labels = _facet_labels()
-        wanted = [f for f in dict.fromkeys(facet_fields[:10]) if f in FACET_FIELDS]
-        all_counts = _facet_counts(matched, wanted, facet_limit) if wanted else {}
+        counted: dict[str, list[tuple[str, int]]] = {}
+        for field in dict.fromkeys(facet_fields[:10]):
+            if field in FACET_INDEX_FIELDS:
+                pairs = index.facet_counts(matched, FACET_INDEX_FIELDS[field])
+                counted[field] = pairs if facet_limit < 0 else pairs[:facet_limit]
+        labels = _facet_labels(counted.get("organization", []))
         for field in facet_fields[:10]:
-            counts = all_counts.get(field, [])
+            counts = counted.get(field, [])
             facets[field] = dict(counts)
             search_facets[field] = {
                 "title": field,
@@ -338,12 +298,15 @@ def package_search(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _facet_labels() -> dict[str, dict[str, str]]:
+def _facet_labels(organisations: list[tuple[str, int]]) -> dict[str, dict[str, str]]:
     from region27.catalog.licences import LICENCES
     from region27.catalog.themes import THEMES
 
+    slugs = [slug for slug, _n in organisations]
     return {
-        "organization": dict(Organisation.objects.values_list("slug", "name")),
+        "organization": dict(
+            Organisation.objects.filter(slug__in=slugs).values_list("slug", "name")
+        ),
         "groups": {slug: str(label) for slug, label, _eu in THEMES},
         "license_id": {lic.id: str(lic.title) for lic in LICENCES},
     }
@@ -352,9 +315,10 @@ def _facet_labels() -> dict[str, dict[str, str]]:
 # --- organizations, groups, tags -----------------------------------------------------
 
 
-def _dataset_counts_by_org() -> dict[int, int]:
-    rows = datasets().order_by().values("organisation_id").annotate(n=Count("pk", distinct=True))
-    return {r["organisation_id"]: r["n"] for r in rows}
+def _dataset_counts(field: str) -> dict[str, int]:
+    """Published datasets per organisation, theme or tag (from the search index)."""
+    index = ckan_datasets()
+    return dict(index.facet_counts(index.everything(), field))
 
 
 def _name_sort(data: dict[str, Any], default: str = "name asc") -> tuple[str, bool]:
@@ -378,12 +342,12 @@ def _sorted_page(items: list[dict[str, Any]], data: dict[str, Any]) -> list[dict
 
 
 def organization_list(data: dict[str, Any]) -> list[Any]:
-    counts = _dataset_counts_by_org()
+    counts = _dataset_counts("organisation")
     wanted = _list(data, "organizations")
     orgs = Organisation.objects.order_by("slug")
     if wanted:
         orgs = orgs.filter(slug__in=wanted)
-    items = [dicts.organization_dict(o, package_count=counts.get(o.pk, 0)) for o in orgs]
+    items = [dicts.organization_dict(o, package_count=counts.get(o.slug, 0)) for o in orgs]
     page = _sorted_page(items, data)
     if _bool(data, "all_fields", False):
         return page
@@ -414,19 +378,13 @@ def organization_show(data: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _theme_counts() -> dict[int, int]:
-    through = Entry.themes.through.objects.filter(entry_id__in=datasets().values("pk"))
-    rows = through.values("theme_id").annotate(n=Count("entry_id", distinct=True))
-    return {r["theme_id"]: r["n"] for r in rows}
-
-
 def group_list(data: dict[str, Any]) -> list[Any]:
-    counts = _theme_counts()
+    counts = _dataset_counts("theme")
     wanted = _list(data, "groups")
     themes = Theme.objects.order_by("position")
     if wanted:
         themes = themes.filter(slug__in=wanted)
-    items = [dicts.group_dict(t, package_count=counts.get(t.pk, 0)) for t in themes]
+    items = [dicts.group_dict(t, package_count=counts.get(t.slug, 0)) for t in themes]
     page = _sorted_page(items, data)
     if _bool(data, "all_fields", False):
         return page
@@ -457,7 +415,7 @@ def group_show(data: dict[str, Any]) -> dict[str, Any]:
 
 def tag_list(data: dict[str, Any]) -> list[Any]:
     query = _text(data, "query").strip().lower()
-    names = sorted(name for name, _n in _tag_counts(datasets(), -1))
+    names = sorted(_dataset_counts("tag"))
     if query:
         names = [n for n in names if query in n.lower()]
     if _bool(data, "all_fields", False):

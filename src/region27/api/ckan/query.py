@@ -1,4 +1,5 @@
-"""A small Solr-like query parser for CKAN's `q` and `fq`, compiled to Django Q objects.
+"""A small Solr-like query parser for CKAN's `q` and `fq`, giving a syntax tree that
+`api.ckan.search` evaluates over the search index (`search.ckan`).
 
 Grammar (the part of Solr syntax that harvesters and CKAN clients use):
 
@@ -9,8 +10,8 @@ Grammar (the part of Solr syntax that harvesters and CKAN clients use):
                | "*:*" | word | "quoted phrase"
     range   := ("[" | "{") bound "TO" bound ("]" | "}")  -- bound: ISO date/time, NOW, NOW-7DAYS, *
 
-Each field condition is an id subquery, so AND / OR / NOT across multi-valued
-relations (tags, groups, res_format) mean what they say.
+Each field condition is a set of packages, so AND / OR / NOT across multi-valued
+fields (tags, groups, res_format) mean what they say.
 """
 
 from __future__ import annotations
@@ -20,13 +21,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import connection
-from django.db.models import Q
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
-
-from region27.api.dcat.ids import looks_like_id, pk_from_public_id
-from region27.catalog.models import Distribution, Entry
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 20
@@ -92,78 +87,116 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
-def _id_in(qs: object) -> Q:
-    return Q(pk__in=qs)
+# --- the syntax tree ------------------------------------------------------------------
 
 
-def _tag_condition(value: str) -> Q:
-    """Entries with this keyword (case-insensitive), as an uncorrelated id sub-query so
-    that it stays valid wherever Django nests the condition."""
-    table = connection.ops.quote_name(Entry._meta.db_table)
-    if connection.vendor == "postgresql":
-        sql = (
-            f"SELECT e.id FROM {table} e, jsonb_array_elements_text(e.keywords) AS k(v) "  # noqa: S608
-            "WHERE lower(k.v) = lower(%s)"
-        )
-    else:
-        sql = (
-            f"SELECT e.id FROM {table} e, json_each(e.keywords) AS k "  # noqa: S608
-            "WHERE lower(k.value) = lower(%s)"
-        )
-    # The table name comes from the model; the tag is a parameter.
-    return Q(pk__in=RawSQL(sql, [value]))  # noqa: S611
+class Node:
+    """A condition on packages."""
 
 
-def _organization(value: str) -> Q:
-    if looks_like_id(value):
-        return Q(organisation_id=pk_from_public_id("organisation", value) or -1)
-    return Q(organisation__slug=value)
+@dataclass(frozen=True)
+class All(Node):
+    """Every package."""
 
 
-def _group(value: str) -> Q:
-    return _id_in(Entry.themes.through.objects.filter(theme__slug=value).values("entry_id"))
+@dataclass(frozen=True)
+class Nothing(Node):
+    """No package."""
 
 
-def _format(value: str) -> Q:
-    return _id_in(Distribution.objects.filter(format__iexact=value).values("entry_id"))
+@dataclass(frozen=True)
+class And(Node):
+    children: tuple[Node, ...]
 
 
-def _id(value: str) -> Q:
-    return Q(pk=pk_from_public_id("entry", value) or -1)
+@dataclass(frozen=True)
+class Or(Node):
+    children: tuple[Node, ...]
 
 
-def _text(value: str) -> Q:
-    if value in ("*", ""):
-        return Q()
-    return (
-        Q(title__icontains=value)
-        | Q(summary__icontains=value)
-        | Q(body__icontains=value)
-        | Q(slug__icontains=value)
-    )
+@dataclass(frozen=True)
+class Not(Node):
+    child: Node
 
 
-def _always(value: str) -> Q:
-    return Q()
+@dataclass(frozen=True)
+class Term(Node):
+    """`field:value` on a field with values: organization, tags, res_format, license_id,
+    groups, name, id."""
+
+    field: str
+    value: str
 
 
-def _dataset_type(value: str) -> Q:
-    return Q() if value in ("dataset", "*") else Q(pk__in=[])
+@dataclass(frozen=True)
+class Text(Node):
+    """Words (or a phrase, when quoted) in the title, keywords, summary or description."""
+
+    value: str
+    phrase: bool = False
 
 
-def _public(value: str) -> Q:
-    return Q() if value in ("public", "active", "*") else Q(pk__in=[])
+@dataclass(frozen=True)
+class DateRange(Node):
+    field: str  # "modified" or "created"
+    low: dt.datetime | None
+    high: dt.datetime | None
+    low_inclusive: bool = True
+    high_inclusive: bool = True
 
 
-FIELDS: dict[str, Callable[[str], Q]] = {
-    "organization": _organization,
-    "owner_org": _organization,
-    "tags": _tag_condition,
-    "res_format": _format,
-    "license_id": lambda v: Q(licence=v),
-    "groups": _group,
-    "name": lambda v: Q(slug=v),
-    "id": _id,
+def _and(left: Node, right: Node) -> Node:
+    if isinstance(left, All):
+        return right
+    if isinstance(right, All):
+        return left
+    parts = (*(left.children if isinstance(left, And) else (left,)),)
+    parts += right.children if isinstance(right, And) else (right,)
+    return And(parts)
+
+
+def _or(left: Node, right: Node) -> Node:
+    parts = (*(left.children if isinstance(left, Or) else (left,)),)
+    parts += right.children if isinstance(right, Or) else (right,)
+    return Or(parts)
+
+
+def _not(node: Node) -> Node:
+    if isinstance(node, Not):
+        return node.child
+    return Not(node)
+
+
+def _term(name: str) -> Callable[[str, bool], Node]:
+    def condition(value: str, quoted: bool = False) -> Node:
+        return Term(name, value)
+
+    return condition
+
+
+def _text(value: str, quoted: bool = False) -> Node:
+    if value in ("*", "") and not quoted:
+        return All()
+    return Text(value, phrase=quoted)
+
+
+def _dataset_type(value: str, quoted: bool = False) -> Node:
+    return All() if value in ("dataset", "*") else Nothing()
+
+
+def _public(value: str, quoted: bool = False) -> Node:
+    return All() if value in ("public", "active", "*") else Nothing()
+
+
+FIELDS: dict[str, Callable[[str, bool], Node]] = {
+    "organization": _term("organization"),
+    "owner_org": _term("organization"),
+    "tags": _term("tags"),
+    "res_format": _term("res_format"),
+    "license_id": _term("license_id"),
+    "groups": _term("groups"),
+    "name": _term("name"),
+    "id": _term("id"),
     "title": _text,
     "text": _text,
     "notes": _text,
@@ -172,7 +205,7 @@ FIELDS: dict[str, Callable[[str], Q]] = {
     "capacity": _public,
     "state": _public,
 }
-DATE_FIELDS = {"metadata_modified": "modified_at", "metadata_created": "created_at"}
+DATE_FIELDS = {"metadata_modified": "modified", "metadata_created": "created"}
 
 _NOW = re.compile(r"NOW(?:/DAY)?(?:([+-])(\d{1,5})(DAY|DAYS|HOUR|HOURS|MONTH|MONTHS|YEAR|YEARS))?")
 
@@ -209,9 +242,9 @@ class Parser:
         self.depth = 0
         self.default_field = default_field
 
-    def parse(self) -> Q:
+    def parse(self) -> Node:
         if not self.tokens:
-            return Q()
+            return All()
         result = self._or()
         if self.position < len(self.tokens):
             token = self.tokens[self.position]
@@ -231,14 +264,14 @@ class Parser:
     def _is(self, token: Token | None, *values: str) -> bool:
         return token is not None and token.kind in ("word", "op") and token.value in values
 
-    def _or(self) -> Q:
+    def _or(self) -> Node:
         result = self._and()
         while self._is(self._peek(), "OR", "||"):
             self._take()
-            result = result | self._and()
+            result = _or(result, self._and())
         return result
 
-    def _and(self) -> Q:
+    def _and(self) -> Node:
         result = self._unary()
         while True:
             token = self._peek()
@@ -246,25 +279,25 @@ class Parser:
                 return result
             if self._is(token, "AND", "&&"):
                 self._take()
-            result = result & self._unary()
+            result = _and(result, self._unary())
 
-    def _unary(self) -> Q:
+    def _unary(self) -> Node:
         token = self._peek()
         if self._is(token, "NOT", "!"):
             self._take()
-            return ~self._atom()
+            return _not(self._atom())
         if token is not None and token.kind == "word" and token.value.startswith("-"):
             token.value = token.value[1:]
             if not token.value:
                 self._take()
-            return ~self._atom()
+            return _not(self._atom())
         if token is not None and token.kind == "word" and token.value.startswith("+"):
             token.value = token.value[1:]
             if not token.value:
                 self._take()
         return self._atom()
 
-    def _atom(self) -> Q:
+    def _atom(self) -> Node:
         token = self._take()
         if token.kind == "lparen":
             self.depth += 1
@@ -276,21 +309,21 @@ class Parser:
             self.depth -= 1
             return inner
         if token.kind == "quoted":
-            return FIELDS[self.default_field](token.value)
+            return FIELDS[self.default_field](token.value, True)
         if token.kind != "word":
             raise QueryError(f"Unexpected {token.value!r} in query.")
         following = self._peek()
         if following is None or following.kind != "colon":
-            return FIELDS[self.default_field](token.value)
+            return FIELDS[self.default_field](token.value, False)
         self._take()
         return self._field(token.value)
 
-    def _field(self, name: str) -> Q:
+    def _field(self, name: str) -> Node:
         if name == "*":
             value = self._take()
             if value.value != "*":
                 raise QueryError("Only *:* may use the * field.")
-            return Q()
+            return All()
         if name in DATE_FIELDS:
             return self._range(DATE_FIELDS[name])
         if name.startswith("extras_") or name not in FIELDS:
@@ -298,7 +331,7 @@ class Parser:
         condition = FIELDS[name]
         token = self._take()
         if token.kind == "lparen":
-            values: list[Q] = []
+            values: list[Node] = []
             operator = "OR"
             while True:
                 item = self._take()
@@ -309,24 +342,30 @@ class Parser:
                     continue
                 if item.kind not in ("word", "quoted"):
                     raise QueryError(f"Unexpected {item.value!r} in the values of {name!r}.")
-                values.append(condition(item.value))
+                values.append(condition(item.value, item.kind == "quoted"))
             if not values:
                 raise QueryError(f"No value for {name!r}.")
             result = values[0]
             for other in values[1:]:
-                result = (result & other) if operator == "AND" else (result | other)
+                result = _and(result, other) if operator == "AND" else _or(result, other)
             return result
         if token.kind not in ("word", "quoted"):
             raise QueryError(f"Missing value for {name!r}.")
-        return condition(token.value)
+        return condition(token.value, token.kind == "quoted")
 
-    def _range(self, column: str) -> Q:
+    def _range(self, name: str) -> Node:
         opening = self._take()
         if opening.kind == "word" or opening.kind == "quoted":
             moment = parse_date(opening.value)
             if moment is None:
-                return Q()
-            return Q(**{f"{column}__date": moment.date()})
+                return All()
+            # One day, in the site's time zone.
+            try:
+                day = timezone.localtime(moment).replace(hour=0, minute=0, second=0, microsecond=0)
+                until = day + dt.timedelta(days=1)
+            except (OverflowError, ValueError) as exc:
+                raise QueryError(f"Date out of range: {opening.value[:40]!r}.") from exc
+            return DateRange(name, day, until, high_inclusive=False)
         if opening.kind != "lrange":
             raise QueryError("A date field expects a range such as [2024-01-01T00:00:00Z TO *].")
         low = self._take()
@@ -337,14 +376,17 @@ class Parser:
             raise QueryError("A range reads [FROM TO UNTIL], for example [NOW-7DAYS TO *].")
         if closing.kind != "rrange":
             raise QueryError("Missing closing bracket of the range.")
-        condition = Q()
         start, end = parse_date(low.value), parse_date(high.value)
-        if start is not None:
-            condition &= Q(**{f"{column}__{'gte' if opening.value == '[' else 'gt'}": start})
-        if end is not None:
-            condition &= Q(**{f"{column}__{'lte' if closing.value == ']' else 'lt'}": end})
-        return condition
+        if start is None and end is None:
+            return All()
+        return DateRange(
+            name,
+            start,
+            end,
+            low_inclusive=opening.value == "[",
+            high_inclusive=closing.value == "]",
+        )
 
 
-def parse(text: str, *, default_field: str = "text") -> Q:
+def parse(text: str, *, default_field: str = "text") -> Node:
     return Parser(text, default_field=default_field).parse()
