@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from region27.core.hashing import canonical_json, sha256_hex
@@ -126,14 +125,42 @@ def _sibling_keys(index: int) -> list[tuple[int, int]]:
 
 
 def _store_nodes(seq: int, leaf: bytes) -> None:
+    """Store the subtrees that record `seq` completes (amortised: 1 per record). The left
+    siblings are read with one plain query (this runs on every append)."""
     siblings = _sibling_keys(seq)
-    known = fetch_nodes(siblings) if siblings else {}
+    if not siblings:
+        return
+    known: dict[tuple[int, int], bytes] = {}
+    leaf_seqs = [i for level, i in siblings if level == 0]
+    node_keys = [node_key(level, i) for level, i in siblings if level > 0]
+    mask = (1 << NODE_LEVEL_SHIFT) - 1
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT seq, leaf_hash FROM {Record._meta.db_table} WHERE seq = %s",  # noqa: S608
+            leaf_seqs,
+        )
+        for found_seq, h in cursor.fetchall():
+            known[(0, found_seq)] = bytes(h)
+        if node_keys:
+            marks = ", ".join(["%s"] * len(node_keys))
+            cursor.execute(
+                f"SELECT key, hash FROM {Node._meta.db_table} WHERE key IN ({marks})",  # noqa: S608
+                node_keys,
+            )
+            for key, h in cursor.fetchall():
+                known[(key >> NODE_LEVEL_SHIFT, key & mask)] = bytes(h)
     h, new = leaf, []
-    for level, key in enumerate(siblings, 1):
-        h = merkle.node_hash(known[key], h)
+    for level, sibling in enumerate(siblings, 1):
+        h = merkle.node_hash(known[sibling], h)
         new.append(Node(key=node_key(level, seq >> level), hash=h))
-    if new:
-        Node.objects.bulk_create(new)
+    Node.objects.bulk_create(new)
+
+
+def _next_seq() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT max(seq) FROM {Record._meta.db_table}")  # noqa: S608
+        row = cursor.fetchone()
+    return 0 if row is None or row[0] is None else int(row[0]) + 1
 
 
 def actor_ref(by: Any) -> str:
@@ -142,8 +169,14 @@ def actor_ref(by: Any) -> str:
         return ACTOR_SYSTEM
     if not getattr(by, "is_authenticated", False):
         return ACTOR_ANONYMOUS
+    cached = getattr(by, "_region27_actor_ref", None)
+    if cached:
+        return str(cached)
     ref = Actor.objects.filter(user=by).values_list("ref", flat=True).first()
     if ref:
+        # Actor rows are never deleted (erasure only unlinks the account), so the
+        # reference can stay on the user object for the rest of the request.
+        by._region27_actor_ref = ref
         return ref
     ref = secrets.token_hex(8)
     Actor.objects.create(ref=ref, user=by, pseudonym=f"Participant·e {ref[:6].upper()}")
@@ -166,8 +199,7 @@ def journal_append(
 ) -> Record:
     """Append one record (a Merkle leaf) and the subtrees it completes."""
     _lock()
-    last = Record.objects.aggregate(m=Max("seq"))["m"]
-    seq = 0 if last is None else last + 1
+    seq = _next_seq()
     moment = at or timezone.now()
     stamp = rfc3339(moment)
     ref = actor_ref(by)
@@ -298,8 +330,7 @@ def organisations_visible(user: Any, ids: set[int]) -> dict[int, Any]:
 
 
 def tree_size() -> int:
-    last = Record.objects.aggregate(m=Max("seq"))["m"]
-    return 0 if last is None else last + 1
+    return _next_seq()
 
 
 def compute(fn: Callable[[merkle.Getter], Any]) -> Any:
