@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import random
 
 import polars as pl
@@ -11,7 +12,9 @@ import pytest
 
 from region27.validation.engine.checks import _number_check
 from region27.validation.engine.model import Limits
+from region27.validation.engine.schema import load_schema
 from region27.validation.engine.source import _is_utf8, _parse_block, _record_layout
+from region27.validation.engine.types import _INT_RE, _NUM, _SPECIAL_NUM, type_exprs
 
 
 def _python_rows(data: bytes, delimiter: str) -> list[list[str]]:
@@ -114,3 +117,45 @@ def test_siret_siren_vectorised() -> None:
     got9 = _number_check(series, 9, False).to_list()
     assert got14 == [v is not None and _siret_ok(v) for v in values]
     assert got9 == [v is not None and _siren_ok(v) for v in values]
+
+
+def test_cast_accepts_only_what_the_type_pattern_accepts() -> None:
+    """types._cast_first relies on it: a string polars casts is lexically valid."""
+    rng = random.Random(11)
+    alphabet = "0123456789+-.eEinfatyINFATY _x\t,"
+    values = {"".join(t) for n in range(1, 5) for t in itertools.product("01+-.eEn ", repeat=n)}
+    values |= {
+        "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 9))) for _ in range(60_000)
+    }
+    values |= {"inf", "-Infinity", "NaN", "1E+05", ".5", "5.", "0x1p3", "1_0", "١٢", "1e", "e5"}
+    series = pl.Series(sorted(values))
+    for dtype, pattern in (
+        (pl.Int64, _INT_RE),
+        (pl.Float64, f"^(?:{_NUM}|{_SPECIAL_NUM})$"),
+    ):
+        cast_ok = series.cast(dtype, strict=False).is_not_null()
+        assert cast_ok.sum() > 100
+        assert series.filter(cast_ok & ~series.str.contains(pattern)).to_list() == []
+
+
+@pytest.mark.parametrize(
+    ("field", "values"),
+    [
+        ({"type": "integer"}, ["5", "+5", " 5 ", "05", "1.0", "99999999999999999999", "x", "-"]),
+        ({"type": "number"}, ["5", " 5.5 ", "1e3", "NaN", "-inf", "1,5", "x", ".", "5."]),
+    ],
+)
+def test_cast_first_types_like_the_pattern(field: dict[str, str], values: list[str]) -> None:
+    """Same ``ok`` and typed values as the pattern applied to every cell."""
+    f = load_schema({"fields": [{"name": "x", **field}]}).fields[0]
+    frame = pl.DataFrame({"x": values})
+    got = frame.select(ok=type_exprs(pl.col("x"), f).ok, typed=type_exprs(pl.col("x"), f).typed)
+    if f.type == "integer":
+        want_ok = frame["x"].str.contains(_INT_RE)
+        want_typed = frame["x"].str.strip_chars().cast(pl.Int64, strict=False)
+    else:
+        stripped = frame["x"].str.strip_chars()
+        want_ok = stripped.str.contains(f"^(?:{_NUM}|{_SPECIAL_NUM})$")
+        want_typed = stripped.cast(pl.Float64, strict=False)
+    assert got["ok"].to_list() == want_ok.to_list()
+    assert got["typed"].cast(pl.String).to_list() == want_typed.cast(pl.String).to_list()

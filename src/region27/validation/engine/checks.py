@@ -82,28 +82,45 @@ def _norm(text: str) -> str:
     )
 
 
-_DOUBLED = np.array([0, 2, 4, 6, 8, 1, 3, 5, 7, 9], dtype=np.uint8)
-
-
 def _luhn_rows(digits: np.ndarray) -> np.ndarray:
-    """Luhn validity of each row of a matrix of digits (``uint8``)."""
+    """Luhn validity of each row of a matrix of digits (``uint8``).
+
+    From the right, every second digit ``d`` is doubled and its digits summed, which
+    is ``2d - 9`` when ``d > 4``: the total is two matrix-vector products.
+    """
     width = digits.shape[1]
-    # rank from the right: every second digit is doubled (digits summed)
-    doubled = np.arange(width - 1, -1, -1) % 2 == 1
-    mapped = np.where(doubled, _DOUBLED[digits], digits)
-    result: np.ndarray = mapped.sum(axis=1, dtype=np.int32) % 10 == 0
+    doubled = np.zeros(width, dtype=np.int32)
+    doubled[width % 2 :: 2] = 1  # rank from the right is odd
+    values = digits.astype(np.int32)
+    total = values @ (doubled + 1) - 9 * ((values > 4) @ doubled)
+    result: np.ndarray = total % 10 == 0
     return result
 
 
 def _number_check(series: pl.Series, width: int, siret: bool) -> pl.Series:
-    compact = (
-        series.str.replace_all(" ", "", literal=True)
-        .str.replace_all(".", "", literal=True)
-        .str.strip_chars()
-    )
-    shaped = compact.str.contains(rf"^[0-9]{{{width}}}$").fill_null(False)
+    """SIRET (``siret``) or SIREN validity of each value, like python-stdnum.
+
+    A value is first taken as it is; only the values that are not ``width`` ASCII
+    digits are cleaned (spaces and dots removed, whitespace stripped) and tried again,
+    so the common case costs one regular expression and a few numpy operations.
+    """
+    shape = rf"^[0-9]{{{width}}}$"
+    shaped = series.str.contains(shape).fill_null(False)
+    rest_idx = (~shaped & series.is_not_null()).arg_true()
+    kept = series.filter(shaped)
+    kept_idx = shaped.arg_true()
+    if rest_idx.len():
+        cleaned = (
+            series.gather(rest_idx)
+            .str.replace_all(" ", "", literal=True)
+            .str.replace_all(".", "", literal=True)
+            .str.strip_chars()
+        )
+        fixed = cleaned.str.contains(shape).fill_null(False)
+        if fixed.any():
+            kept = pl.concat([kept, cleaned.filter(fixed)])
+            kept_idx = pl.concat([kept_idx, rest_idx.filter(fixed)])
     out = np.zeros(series.len(), dtype=bool)
-    kept = compact.filter(shaped)
     if kept.len():
         # the kept values are exactly ``width`` ASCII digits: one matrix of digits
         joined = kept.str.join("").item()
@@ -112,12 +129,14 @@ def _number_check(series: pl.Series, width: int, siret: bool) -> pl.Series:
         if siret:
             # La Poste establishments: sum of digits multiple of 5 instead of Luhn
             la_poste = (kept.str.starts_with("356000000") & (kept != "35600000000048")).to_numpy()
-            luhn = _luhn_rows(digits)
-            checksum = np.where(la_poste, digits.sum(axis=1, dtype=np.int32) % 5 == 0, luhn)
+            checksum = _luhn_rows(digits)
+            if la_poste.any():
+                sums = digits[la_poste].sum(axis=1, dtype=np.int32)
+                checksum[la_poste] = sums % 5 == 0
             ok = checksum & _luhn_rows(digits[:, :9])
         else:
             ok = _luhn_rows(digits)
-        out[shaped.to_numpy()] = ok
+        out[kept_idx.to_numpy()] = ok
     return pl.Series(series.name, out, dtype=pl.Boolean)
 
 
