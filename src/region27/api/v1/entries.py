@@ -25,6 +25,7 @@ from region27.api.v1.schemas import (
     EntryPage,
     EntryUpdateIn,
     KindPage,
+    KitItemsIn,
     RejectIn,
 )
 from region27.api.v1.serialize import distribution_out, entry_full, entry_summary, page_of
@@ -407,3 +408,120 @@ def distribution_create(
         format=format[:20],
     )
     return Reply(201, distribution_out(request, distribution))
+
+
+def _editable(request: HttpRequest, slug: str) -> Entry:
+    entry = _visible(request, slug)
+    if not can(request.user, Action.ENTRY_EDIT, entry):
+        raise Problem(
+            403,
+            "forbidden",
+            _("Vous ne pouvez pas modifier cette fiche."),
+            title=_("Action non autorisée"),
+        )
+    return entry
+
+
+def _kit_item(request: HttpRequest, slug: str, index: int) -> Entry:
+    """A published entry, read as the acting user (an old slug follows its move)."""
+    found, moved_to = entry_get(user=request.user, slug=slug.strip()[:120])
+    if found is None and moved_to:
+        found, _moved = entry_get(user=request.user, slug=moved_to)
+    if found is None or found.status != Status.PUBLISHED:
+        raise ValidationError(
+            {
+                f"items[{index}].entry": _("Aucune fiche publiée ne porte l'identifiant « %(s)s ».")
+                % {"s": slug[:80]}
+            }
+        )
+    return found
+
+
+@router.put(
+    "/entries/{slug}/items",
+    response={200: EntryOut, **WRITE_ERRORS},
+    auth=WRITE_AUTH,
+    summary="Replace a kit's entries (the whole ordered list, with optional notes)",
+)
+def kit_items_replace(request: HttpRequest, slug: str, payload: KitItemsIn) -> Any:
+    check_text(payload.model_dump(), "items")
+    entry = _editable(request, slug)
+    if entry.kind != "kit":
+        raise ValidationError({"items": _("Seuls les kits contiennent d'autres fiches.")})
+    items = [
+        (_kit_item(request, item.entry, index), item.note)
+        for index, item in enumerate(payload.items)
+    ]
+    with transaction.atomic():
+        saved = services.kit_set_items(
+            entry=entry,
+            by=request.user,  # type: ignore[arg-type]
+            items=items,
+        )
+    return entry_full(request, _visible(request, saved.slug))
+
+
+def _document_field(entry: Entry) -> str:
+    """The kind's own file field (a study's `document`), or a 422 problem."""
+    spec = kind_get(entry.kind)
+    if spec is not None and "document" in spec.form_fields:
+        field: Any = spec.detail_model._meta.get_field("document")
+        if field.get_internal_type() == "FileField":
+            return "document"
+    raise ValidationError(
+        {"document": _("Les fiches de nature « %(k)s » n'ont pas de document.") % {"k": entry.kind}}
+    )
+
+
+@router.post(
+    "/entries/{slug}/document",
+    response={200: EntryOut, **WRITE_ERRORS},
+    auth=WRITE_AUTH,
+    summary="Send a study's document (multipart `file`); it replaces the previous one",
+)
+def document_upload(
+    request: HttpRequest,
+    slug: str,
+    file: File[UploadedFile] = None,  # type: ignore[assignment]
+) -> Any:
+    refused = upload_refused(request)
+    if refused:
+        raise Problem(
+            413,
+            "file-too-large",
+            _("Le fichier « %(n)s » dépasse la taille maximale : rien n'a été enregistré.")
+            % {"n": refused[:100]},
+            title=_("Fichier trop volumineux"),
+        )
+    if file is None:
+        raise ValidationError({"file": _("Envoyez le document dans le champ « file ».")})
+    check_text(file.name or "", "file")
+    entry = _editable(request, slug)
+    name = _document_field(entry)
+    with transaction.atomic():
+        saved = services.entry_update(
+            entry=entry,
+            by=request.user,  # type: ignore[arg-type]
+            detail={name: file},
+            comment=_("Nouveau document « %(n)s »") % {"n": (file.name or "")[:100]},
+        )
+    return entry_full(request, _visible(request, saved.slug))
+
+
+@router.delete(
+    "/entries/{slug}/document",
+    response={200: EntryOut, **WRITE_ERRORS},
+    auth=WRITE_AUTH,
+    summary="Remove a study's document (its address, `document_url`, stays)",
+)
+def document_remove(request: HttpRequest, slug: str) -> Any:
+    entry = _editable(request, slug)
+    name = _document_field(entry)
+    with transaction.atomic():
+        saved = services.entry_update(
+            entry=entry,
+            by=request.user,  # type: ignore[arg-type]
+            detail={name: False},
+            comment=_("Document retiré"),
+        )
+    return entry_full(request, _visible(request, saved.slug))

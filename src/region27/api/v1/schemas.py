@@ -75,11 +75,27 @@ class EntrySummaryOut(Schema):
     published_at: dt.datetime | None
 
 
+class KitItemOut(Schema):
+    """One entry of a kit, in the kit's order."""
+
+    position: int
+    note: str
+    slug: str
+    kind: str
+    title: str
+    status: str
+    url: str
+    api_url: str
+
+
 class EntryOut(EntrySummaryOut):
     body: str
     territories: list[TerritoryRef]
     detail: dict[str, Any]
     distributions: list[DistributionOut]
+    items: list[KitItemOut] = Field(
+        default_factory=list, description="A kit's entries, in order (empty for other kinds)"
+    )
     archived_at: dt.datetime | None
     submitted_at: dt.datetime | None
 
@@ -124,6 +140,76 @@ class EntryUpdateIn(Schema):
     keywords: list[str] | None = Field(None, max_length=100)
     detail: dict[str, _SCALAR] | None = Field(None)
     comment: str | None = Field(None, max_length=500)
+
+
+class KitItemIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    entry: str = Field(min_length=1, max_length=120, description="Slug of a published entry")
+    note: str = Field("", max_length=300)
+
+
+class KitItemsIn(Schema):
+    """The kit's whole list, in order: it replaces the current one."""
+
+    model_config = ConfigDict(extra="forbid")
+    items: list[KitItemIn] = Field(max_length=200)
+
+
+class ValidationSchemaOut(Schema):
+    name: str
+    version: str
+    sha256: str
+
+
+class ValidationFileOut(Schema):
+    name: str
+    size: int | None
+    sha256: str
+    published: bool = Field(description="The file the distribution serves now")
+
+
+class ValidationFailureOut(Schema):
+    code: str
+    message: str
+
+
+class ValidationRunOut(Schema):
+    """One validation of a distribution's file against its declared schema."""
+
+    uuid: str
+    status: str = Field(description="queued, running, done, failed")
+    progress: int
+    valid: bool | None
+    rows: int | None
+    error_count: int
+    warning_count: int
+    truncated: bool
+    is_replacement: bool
+    decision: str = Field(description="For a replacement: promoted, forced, kept_previous or ''")
+    schema_version: ValidationSchemaOut
+    file: ValidationFileOut
+    engine_version: str
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    url: str = Field(description="The report's page")
+    api_url: str
+
+
+class ValidationRunPage(PageMeta):
+    data: list[ValidationRunOut]
+
+
+class ValidationReportOut(ValidationRunOut):
+    """The full report: every error and warning as the validation engine gives them."""
+
+    encoding: str | None
+    delimiter: str | None
+    failure: ValidationFailureOut | None
+    errors: list[dict[str, Any]] = Field(
+        description="{type, row, field, constraint, value, message}"
+    )
+    warnings: list[dict[str, Any]]
 
 
 class RejectIn(Schema):

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from region27.accounts.models import Organisation
-from region27.accounts.policy import Action, can
+from region27.accounts.policy import Action, can, can_view
 from region27.catalog.kinds import kind_get
 from region27.catalog.models import Distribution, Entry
 from region27.catalog.services import _json_value
@@ -112,6 +112,27 @@ def _detail(request: HttpRequest, entry: Entry) -> dict[str, Any]:
     return out
 
 
+def kit_items_out(request: HttpRequest, entry: Entry) -> list[dict[str, Any]]:
+    """A kit's entries the user may see, in the kit's order."""
+    if entry.kind != "kit":
+        return []
+    items = entry.kit_items.select_related("item").order_by("position", "pk")
+    return [
+        {
+            "position": i.position,
+            "note": i.note,
+            "slug": i.item.slug,
+            "kind": i.item.kind,
+            "title": i.item.title,
+            "status": i.item.status,
+            "url": absolute(request, i.item.get_absolute_url()),
+            "api_url": absolute(request, f"{API}/entries/{i.item.slug}"),
+        }
+        for i in items
+        if can_view(request.user, i.item)
+    ]
+
+
 def entry_full(request: HttpRequest, entry: Entry) -> dict[str, Any]:
     data = entry_summary(request, entry)
     data.update(
@@ -122,6 +143,7 @@ def entry_full(request: HttpRequest, entry: Entry) -> dict[str, Any]:
             "distributions": [distribution_out(request, d) for d in entry.distributions.all()]
             if entry.kind == "dataset"
             else [],
+            "items": kit_items_out(request, entry),
             "archived_at": entry.archived_at,
             "submitted_at": entry.submitted_at,
         }
