@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from ninja import NinjaAPI
 
-from region27.api.v1 import entries, journal, problems, reference, search
+from region27.api.v1 import entries, journal, problems, reference, search, validation
 from region27.api.v1.parser import StrictJSONParser
 from region27.api.v1.problems import CONTENT_TYPE
 
@@ -60,3 +60,4 @@ api.add_router("/", entries.router)
 api.add_router("/", reference.router)
 api.add_router("/", search.router)
 api.add_router("/", journal.router)
+api.add_router("/", validation.router)
