@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Max, Min, Q, QuerySet
 
 from region27.catalog.models import Entry
 from region27.catalog.selectors import entries_visible_to
-from region27.evaluation.models import Evaluation
+from region27.evaluation.models import Evaluation, Indicator, IndicatorValue
 
 
 def evaluations_visible_to(user: Any) -> QuerySet[Evaluation]:
@@ -30,3 +30,68 @@ def evaluations_of(*, user: Any, entry: Entry) -> QuerySet[Evaluation]:
 
 def reference_evaluations() -> QuerySet[Evaluation]:
     return Evaluation.objects.filter(experiment__isnull=True).order_by("title", "-pk")
+
+
+# --- Indicators (public: their values are what evaluations are computed from) ----------------
+
+
+def indicator_list() -> QuerySet[Indicator]:
+    return (
+        Indicator.objects.select_related("organisation")
+        .annotate(n_values=Count("values"))
+        .order_by("name", "pk")
+    )
+
+
+def indicator_get(*, slug: str) -> Indicator | None:
+    return Indicator.objects.select_related("organisation").filter(slug=slug).first()
+
+
+def indicator_values(indicator: Indicator) -> QuerySet[IndicatorValue]:
+    return (
+        IndicatorValue.objects.filter(indicator=indicator)
+        .select_related("territory")
+        .order_by("territory__code", "period")
+    )
+
+
+def indicator_summary(indicator: Indicator) -> dict[str, Any]:
+    agg = IndicatorValue.objects.filter(indicator=indicator).aggregate(
+        count=Count("pk"),
+        territories=Count("territory", distinct=True),
+        first=Min("period"),
+        last=Max("period"),
+        low=Min("value"),
+        high=Max("value"),
+    )
+    return agg
+
+
+def indicator_experiments(*, user: Any, indicator: Indicator) -> QuerySet[Entry]:
+    """The experiments the user may see that follow this indicator."""
+    return entries_visible_to(user).filter(kind="experiment", experiment__indicators=indicator)
+
+
+def indicator_evaluations(*, user: Any, indicator: Indicator) -> QuerySet[Evaluation]:
+    return evaluations_visible_to(user).filter(indicator=indicator)
+
+
+def indicator_periods(indicator: Indicator) -> list[str]:
+    """The distinct periods with at least one value, in order."""
+    periods = IndicatorValue.objects.filter(indicator=indicator).values_list("period", flat=True)
+    return sorted(set(periods))
+
+
+def evaluable_experiments(*, user: Any) -> QuerySet[Entry]:
+    """Experiments whose evaluation the user may request (agents and admins)."""
+    from region27.accounts.models import Membership, Role
+
+    orgs = Membership.objects.filter(
+        user_id=getattr(user, "pk", None) or 0, role__in=[Role.AGENT, Role.ADMIN]
+    ).values("organisation_id")
+    return (
+        entries_visible_to(user)
+        .filter(kind="experiment", organisation_id__in=orgs)
+        .exclude(status="archived")
+        .order_by("title")
+    )

@@ -132,7 +132,7 @@ def indicator_create(
     _require_indicator_rights(by, organisation)
     indicator = Indicator(
         name=name.strip(),
-        slug=slugify(slug or name)[:120],
+        slug=slugify(slug)[:120] if slug else _free_slug(name),
         unit=unit.strip(),
         source=source.strip(),
         description=description,
@@ -143,6 +143,18 @@ def indicator_create(
     indicator.save()
     _journal_indicator(indicator, action="create", by=by)
     return indicator
+
+
+def _free_slug(name: str) -> str:
+    """The slug of `name`, numbered (`-2`, `-3`...) if another indicator has it."""
+    base = slugify(name)[:110] or "indicateur"
+    taken = set(Indicator.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    taken.add("nouveau")  # /indicateurs/nouveau/ is the creation form
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
 
 
 REFUSAL_REASONS = {
@@ -201,6 +213,23 @@ def _parse_value(text: str) -> float | None:
     return v if math.isfinite(v) else None
 
 
+def _decode(data: bytes | str) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252 (spreadsheets' French CSV)."""
+    if isinstance(data, str):
+        return data.lstrip("\ufeff")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise ValidationError(
+            _("Le fichier n'est pas un texte lisible : enregistrez-le en CSV (UTF-8)."),
+            code="unreadable_file",
+        ) from None
+
+
 @transaction.atomic
 def indicator_import_csv(
     *, indicator: Indicator, data: bytes | str, by: Any = None
@@ -212,13 +241,19 @@ def indicator_import_csv(
     An import that stores values appends one journal record (the digest of all values).
     """
     _require_indicator_rights(by, indicator.organisation)
-    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data.lstrip("\ufeff")
+    text = _decode(data)
     dialect = ";" if text.split("\n", 1)[0].count(";") > text.split("\n", 1)[0].count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=dialect)
+    try:
+        rows = list(csv.reader(io.StringIO(text), delimiter=dialect))
+    except csv.Error as exc:
+        raise ValidationError(
+            _("Le fichier n'est pas un CSV lisible : %(e)s.") % {"e": str(exc)[:200]},
+            code="unreadable_file",
+        ) from None
     report = ImportReport()
-    header = next(reader, None)
-    if header is None:
+    if not rows:
         return report
+    header = rows[0]
     ci, pi, vi = _pick(header, _CODE_COLS), _pick(header, _PERIOD_COLS), _pick(header, _VALUE_COLS)
     if ci is None or pi is None or vi is None:
         report.refused.append(RefusedRow(1, "missing_column", ";".join(header)))
@@ -235,7 +270,7 @@ def indicator_import_csv(
     granularity = {parse_period(p)[0] for _t, p in list(existing)[:1]}
     seen: set[tuple[int, str]] = set()
     new: list[IndicatorValue] = []
-    for line, row in enumerate(reader, start=2):
+    for line, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) <= max(ci, pi, vi):
