@@ -1,4 +1,5 @@
-"""Routes of evaluations: page, brief for élus, plots and downloads."""
+"""Routes of evaluations (page, brief for élus, plots, downloads), indicators and the
+request of an experiment's evaluation."""
 
 from django.urls import path
 
@@ -13,4 +14,10 @@ urlpatterns = [
     path("evaluations/<int:pk>/<str:plot>.svg", v.evaluation_svg, name="svg"),
     path("evaluations/<int:pk>/evaluation.json", v.evaluation_json, name="json"),
     path("evaluations/<int:pk>/<str:table>.csv", v.evaluation_csv, name="csv"),
+    path("indicateurs/", v.indicator_list_view, name="indicators"),
+    path("indicateurs/nouveau/", v.indicator_create, name="indicator_create"),
+    path("indicateurs/<slug:slug>/", v.indicator_detail, name="indicator"),
+    path("indicateurs/<slug:slug>/valeurs.csv", v.indicator_values_csv, name="indicator_csv"),
+    path("indicateurs/<slug:slug>/importer/", v.indicator_import, name="indicator_import"),
+    path("experimentations/<slug:slug>/evaluer/", v.evaluation_request, name="request"),
 ]

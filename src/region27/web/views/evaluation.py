@@ -1,20 +1,52 @@
-"""Evaluations: the page (27th region, gap, composition, balance, placebos, reading), the
-printable brief for élus, the SVG plots and the CSV/JSON downloads."""
+"""Evaluations: the page (27th region, gap, composition, balance, placebos, robustness,
+reading), the printable brief for élus, the SVG plots and the CSV/JSON downloads; indicators
+(list, page, values, creation, CSV import) and the request of an experiment's evaluation."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from region27.evaluation.models import Evaluation
+from region27.accounts.models import Organisation, Role
+from region27.accounts.policy import Action, can
+from region27.catalog.models import Entry
+from region27.catalog.selectors import entry_get
+from region27.core.errors import NotAllowed
+from region27.core.uploads import upload_refused
+from region27.evaluation import services
+from region27.evaluation.models import Evaluation, EvaluationStatus, ExperimentDetail, Indicator
 from region27.evaluation.plots import gap_svg, series_svg
 from region27.evaluation.report import Report, build_report
-from region27.evaluation.selectors import evaluation_get, reference_evaluations
+from region27.evaluation.selectors import (
+    evaluable_experiments,
+    evaluation_get,
+    evaluations_of,
+    indicator_evaluations,
+    indicator_experiments,
+    indicator_get,
+    indicator_list,
+    indicator_summary,
+    indicator_values,
+    reference_evaluations,
+)
+from region27.web.forms_evaluation import (
+    EvaluationRequestForm,
+    ExperimentIndicatorsForm,
+    IndicatorForm,
+    IndicatorImportForm,
+)
+from region27.web.views.common import paginate
+
+MAX_REFUSED_SHOWN = 500
 
 
 def _get(request: HttpRequest, pk: int) -> Evaluation:
@@ -64,7 +96,11 @@ def evaluation_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "evaluation/list.html",
-        {"evaluations": reference_evaluations(), "nav": "catalog"},
+        {
+            "evaluations": reference_evaluations(),
+            "experiments": list(evaluable_experiments(user=request.user)),
+            "nav": "catalog",
+        },
     )
 
 
@@ -192,3 +228,257 @@ def evaluation_csv(request: HttpRequest, pk: int, table: str) -> HttpResponse:
         response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="evaluation-{pk}-{table}.csv"'
     return response
+
+
+# --- Indicators -----------------------------------------------------------------------------
+
+
+def _writer_organisations(user: Any) -> Any:
+    return Organisation.objects.filter(
+        memberships__user_id=getattr(user, "pk", None) or 0,
+        memberships__role__in=[Role.AGENT, Role.ADMIN],
+    ).distinct()
+
+
+def _indicator_or_404(slug: str) -> Indicator:
+    indicator = indicator_get(slug=slug)
+    if indicator is None:
+        raise Http404(_("Aucun indicateur à cette adresse."))
+    return indicator
+
+
+def _can_import(user: Any, indicator: Indicator) -> bool:
+    organisation = indicator.organisation
+    return organisation is not None and can(user, Action.ENTRY_CREATE, organisation)
+
+
+def indicator_list_view(request: HttpRequest) -> HttpResponse:
+    page = paginate(request, indicator_list())
+    return render(
+        request,
+        "evaluation/indicator_list.html",
+        {
+            "page": page,
+            "can_create": _writer_organisations(request.user).exists(),
+            "nav": "catalog",
+        },
+    )
+
+
+def indicator_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    indicator = _indicator_or_404(slug)
+    experiments = list(indicator_experiments(user=request.user, indicator=indicator))
+    return render(
+        request,
+        "evaluation/indicator_detail.html",
+        {
+            "indicator": indicator,
+            "summary": indicator_summary(indicator),
+            "page": paginate(request, indicator_values(indicator), per_page=50),
+            "experiments": [(e, can(request.user, Action.ENTRY_EDIT, e)) for e in experiments],
+            "evaluations": list(indicator_evaluations(user=request.user, indicator=indicator)),
+            "can_import": _can_import(request.user, indicator),
+            "nav": "catalog",
+        },
+    )
+
+
+def indicator_values_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
+    indicator = _indicator_or_404(slug)
+
+    def rows() -> Any:
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\r\n")
+        writer.writerow(["code", "territoire", "periode", "valeur"])
+        for value in indicator_values(indicator).iterator(chunk_size=2000):
+            writer.writerow([value.territory.code, value.territory.name, value.period, value.value])
+            if buf.tell() > 32_000:
+                yield buf.getvalue()
+                buf.seek(0)
+                buf.truncate()
+        yield buf.getvalue()
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="indicateur-{indicator.slug}.csv"'
+    return response
+
+
+@login_required
+def indicator_create(request: HttpRequest) -> HttpResponse:
+    organisations = _writer_organisations(request.user)
+    if not organisations.exists():
+        raise NotAllowed(_("Seuls les agents d'une organisation peuvent créer un indicateur."))
+    form = IndicatorForm(
+        request.POST if request.method == "POST" else None, organisations=organisations
+    )
+    if request.method == "POST" and form.is_valid():
+        cd = form.cleaned_data
+        try:
+            indicator = services.indicator_create(
+                by=request.user,
+                organisation=cd["organisation"],
+                name=cd["name"],
+                level=cd["level"],
+                unit=cd["unit"],
+                source=cd["source"],
+                description=cd["description"],
+            )
+        except ValidationError as error:
+            _attach(error, form)
+        else:
+            messages.success(
+                request, _("Indicateur créé. Vous pouvez maintenant importer ses valeurs.")
+            )
+            return redirect(indicator.get_absolute_url())
+    return render(
+        request,
+        "evaluation/indicator_form.html",
+        {"form": form, "nav": "catalog"},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _attach(error: ValidationError, form: Any) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _too_large(name: str) -> str:
+    from django.conf import settings
+
+    limit = settings.REGION27_MAX_UPLOAD_SIZE / 1_000_000
+    return _(
+        "Le fichier « %(name)s » dépasse la taille maximale de %(limit)s Mo : "
+        "rien n'a été enregistré."
+    ) % {"name": name[:100], "limit": f"{limit:.0f}"}
+
+
+@login_required
+def indicator_import(request: HttpRequest, slug: str) -> HttpResponse:
+    indicator = _indicator_or_404(slug)
+    if not _can_import(request.user, indicator):
+        raise NotAllowed(
+            _("Seuls les agents de l'organisation de l'indicateur peuvent importer ses valeurs.")
+        )
+    refused = upload_refused(request) if request.method == "POST" else None
+    form = IndicatorImportForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        refused_message=_too_large(refused) if refused else "",
+    )
+    report = None
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                report = services.indicator_import_csv(
+                    indicator=indicator, data=form.cleaned_data["file"].read(), by=request.user
+                )
+            except ValidationError as error:
+                _attach(error, form)
+            else:
+                status = 200 if report.created else 400
+    return render(
+        request,
+        "evaluation/indicator_import.html",
+        {
+            "indicator": indicator,
+            "form": form,
+            "report": report,
+            "refused": report.refused[:MAX_REFUSED_SHOWN] if report else [],
+            "reasons": _reason_counts(report) if report else [],
+            "nav": "catalog",
+        },
+        status=status,
+    )
+
+
+def _reason_counts(report: services.ImportReport) -> list[tuple[str, int]]:
+    return [
+        (_(services.REFUSAL_REASONS[reason]), count)
+        for reason, count in sorted(report.reasons().items(), key=lambda kv: -kv[1])
+    ]
+
+
+# --- Requesting an experiment's evaluation ------------------------------------------------
+
+
+def _experiment_or_404(request: HttpRequest, slug: str) -> tuple[Entry, ExperimentDetail]:
+    entry, _moved = entry_get(user=request.user, slug=slug)
+    detail = getattr(entry, "experiment", None) if entry is not None else None
+    if entry is None or entry.kind != "experiment" or detail is None:
+        raise Http404(_("Aucune expérimentation à cette adresse."))
+    return entry, detail
+
+
+@login_required
+def evaluation_request(request: HttpRequest, slug: str) -> HttpResponse:
+    entry, detail = _experiment_or_404(request, slug)
+    if not can(request.user, Action.ENTRY_EDIT, entry):
+        raise NotAllowed(
+            _("Seuls les agents de l'organisation de l'expérimentation peuvent l'évaluer.")
+        )
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    form = EvaluationRequestForm(request.POST if action == "evaluer" else None, experiment=detail)
+    indicators_form = ExperimentIndicatorsForm(
+        request.POST if action == "indicateurs" else None,
+        initial={"indicators": list(detail.indicators.all())},
+        prefix="suivi",
+    )
+    status = 200
+    if action == "evaluer":
+        status = 400
+        if form.is_valid():
+            cd = form.cleaned_data
+            try:
+                evaluation = services.evaluation_request(
+                    by=request.user,
+                    experiment=detail,
+                    indicator=cd["indicator"],
+                    treatment_start=cd["treatment_start"],
+                    placebos=cd["placebos"],
+                    contaminated=cd["contaminated"],
+                    exclude_poor_fit=cd["exclude_poor_fit"],
+                )
+            except ValidationError as error:
+                _attach(error, form)
+            else:
+                messages.success(
+                    request, _("Évaluation demandée : elle est calculée en arrière-plan.")
+                )
+                return redirect(evaluation.get_absolute_url())
+    elif action == "indicateurs":
+        status = 400
+        if indicators_form.is_valid():
+            services.experiment_set_indicators(
+                experiment=detail,
+                by=request.user,
+                indicators=list(indicators_form.cleaned_data["indicators"]),
+            )
+            messages.success(request, _("Indicateurs suivis enregistrés."))
+            return redirect("evaluation:request", slug=entry.slug)
+    elif request.method == "POST":
+        raise Http404(_("Action inconnue."))
+    evaluations = list(evaluations_of(user=request.user, entry=entry))
+    pending = any(
+        e.status in (EvaluationStatus.QUEUED, EvaluationStatus.RUNNING) for e in evaluations
+    )
+    return render(
+        request,
+        "evaluation/request.html",
+        {
+            "entry": entry,
+            "detail": detail,
+            "form": form,
+            "indicators_form": indicators_form,
+            "has_indicators": detail.indicators.exists(),
+            "evaluations": evaluations,
+            "pending": pending,
+            "nav": "catalog",
+        },
+        status=status,
+    )
