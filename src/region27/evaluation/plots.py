@@ -95,3 +95,40 @@ def gap_svg(
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
     return _to_svg(fig, title, desc, "ecart")
+
+
+def event_study_svg(
+    *,
+    relative: Sequence[int],
+    coefficients: Sequence[float],
+    ci_low: Sequence[float],
+    ci_high: Sequence[float],
+    reference: int,
+    ylabel: str,
+    title: str,
+    desc: str,
+) -> str:
+    """Coefficients by period relative to the start, with their confidence intervals; the
+    reference period is drawn at 0 as a hollow marker."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    x = list(relative)
+    lower = [c - lo for c, lo in zip(coefficients, ci_low, strict=True)]
+    upper = [hi - c for c, hi in zip(coefficients, ci_high, strict=True)]
+    ax.errorbar(
+        x,
+        coefficients,
+        yerr=[lower, upper],
+        fmt="o",
+        color=TREATED_COLOUR,
+        ecolor="#6a6af4",
+        capsize=3,
+        markersize=4,
+    )
+    ax.plot([reference], [0.0], marker="o", markerfacecolor="white", color=TREATED_COLOUR)
+    ax.axhline(0, color="#333333", linewidth=0.8)
+    ax.axvline(-0.5, color="#555555", linestyle=":", linewidth=1)
+    ax.set_xlabel("Périodes depuis le début (0 = première période traitée)")
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    return _to_svg(fig, title, desc, "evenement")

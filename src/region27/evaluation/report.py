@@ -23,6 +23,26 @@ def _fmt(value: float | None, digits: int = 2) -> str:
 
 
 @dataclass
+class Robustness:
+    """The three checks as the page shows them; each `*_error` explains a missing one."""
+
+    loo: list[dict[str, Any]] = field(default_factory=list)
+    loo_error: str = ""
+    loo_range: tuple[float, float] | None = None
+    in_time: dict[str, Any] | None = None
+    in_time_error: str = ""
+    in_time_label: str = ""
+    in_time_rows: list[dict[str, Any]] = field(default_factory=list)
+    twfe: dict[str, Any] | None = None
+    event_study: list[dict[str, Any]] = field(default_factory=list)
+    did_error: str = ""
+    n_controls: int = 0
+    reference: int = -1
+    reading: list[str] = field(default_factory=list)
+    summary: str = ""
+
+
+@dataclass
 class Report:
     evaluation: Evaluation
     unit: str
@@ -46,6 +66,7 @@ class Report:
     caveats: list[str] = field(default_factory=list)
     start_index: int = 0
     placebo_gap_lists: list[list[float]] = field(default_factory=list)
+    robustness: Robustness | None = None
 
     @property
     def labels(self) -> list[str]:
@@ -133,7 +154,113 @@ def build_report(evaluation: Evaluation) -> Report | None:
         placebo_gap_lists=[list(g) for g in (result.get("placebo_gaps") or {}).values()],
     )
     _write_reading(rep, synth)
+    if result.get("robustness"):
+        rep.robustness = _robustness(rep, result["robustness"], names, plabels)
     return rep
+
+
+def _robustness(
+    rep: Report, data: dict[str, Any], names: dict[str, str], plabels: dict[str, str]
+) -> Robustness:
+    rob = Robustness()
+    effect = rep.average_post_gap
+    loo = data.get("leave_one_out") or {}
+    rob.loo_error = loo.get("error", "")
+    rob.loo = [{**f, "name": names.get(f["unit"], f["unit"])} for f in loo.get("fits", [])]
+    parts: list[str] = []
+    if rob.loo:
+        gaps = [f["average_post_gap"] for f in rob.loo if f["average_post_gap"] is not None]
+        low, high = min([*gaps, effect]), max([*gaps, effect])
+        rob.loo_range = (low, high)
+        fragile = [
+            f["name"]
+            for f in rob.loo
+            if f["average_post_gap"] is not None
+            and (
+                f["average_post_gap"] * effect < 0
+                or abs(f["average_post_gap"] - effect) > 0.5 * abs(effect)
+            )
+        ]
+        text = _(
+            "Retrait d'un témoin : en retirant tour à tour chacun des %(n)s territoires qui "
+            "composent la 27e région, l'écart moyen après le début va de %(a)s à %(b)s %(u)s."
+        ) % {"n": len(rob.loo), "a": _fmt(low), "b": _fmt(high), "u": rep.unit}
+        if fragile:
+            text += " " + _(
+                "Le résultat dépend fortement de : %(t)s ; il faut le lire avec prudence."
+            ) % {"t": ", ".join(fragile[:4])}
+        else:
+            text += " " + _("Le résultat ne repose pas sur un seul territoire.")
+        rob.reading.append(text)
+        parts.append(
+            _("retrait d'un témoin : de %(a)s à %(b)s") % {"a": _fmt(low), "b": _fmt(high)}
+        )
+    itp = data.get("in_time_placebo") or {}
+    rob.in_time_error = itp.get("error", "")
+    if itp and not rob.in_time_error:
+        rob.in_time = itp
+        rob.in_time_label = plabels.get(itp["fake_start"], itp["fake_start"])
+        rob.in_time_rows = [
+            {
+                "key": p,
+                "period": plabels.get(p, p),
+                "gap": g,
+                "post": float(p) >= float(itp["fake_start"]),
+            }
+            for p, g in itp["gaps"].items()
+        ]
+        fake_gap = itp["average_post_gap"]
+        small = fake_gap is not None and abs(fake_gap) <= 0.3 * abs(effect)
+        rob.reading.append(
+            _(
+                "Placebo temporel : en faisant comme si l'expérimentation avait commencé en "
+                "%(f)s, avant la vraie date, l'écart moyen entre %(f)s et %(s)s est de %(g)s "
+                "%(u)s. %(verdict)s"
+            )
+            % {
+                "f": rob.in_time_label,
+                "s": rep.start_label,
+                "g": _fmt(fake_gap),
+                "u": rep.unit,
+                "verdict": _(
+                    "C'est peu devant l'écart estimé : la méthode ne fabrique pas d'effet là où "
+                    "il n'y en a pas."
+                )
+                if small
+                else _(
+                    "Ce n'est pas négligeable devant l'écart estimé : l'effet mesuré pourrait "
+                    "venir en partie d'une divergence antérieure."
+                ),
+            }
+        )
+        parts.append(_("placebo temporel : %(g)s") % {"g": _fmt(fake_gap)})
+    did = data.get("did") or {}
+    rob.did_error = did.get("error", "")
+    if did and not rob.did_error:
+        rob.twfe = did["twfe"]
+        rob.event_study = did["event_study"]
+        rob.n_controls = did.get("n_controls", 0)
+        rob.reference = int(did.get("reference", -1))
+        rob.reading.append(
+            _(
+                "Doubles différences (second estimateur, effets fixes territoire et période) : "
+                "%(b)s %(u)s, intervalle de confiance à 95 %% de %(lo)s à %(hi)s, à comparer "
+                "aux %(e)s %(u)s du contrôle synthétique. Cette méthode compare le traité à la "
+                "moyenne simple des %(n)s témoins, sans les pondérer."
+            )
+            % {
+                "b": _fmt(rob.twfe["coefficient"]),
+                "lo": _fmt(rob.twfe["ci_low"]),
+                "hi": _fmt(rob.twfe["ci_high"]),
+                "e": _fmt(effect),
+                "u": rep.unit,
+                "n": rob.n_controls,
+            }
+        )
+        parts.append(_("doubles différences : %(b)s") % {"b": _fmt(rob.twfe["coefficient"])})
+    if parts:
+        rob.summary = _("Vérifications de robustesse — %(p)s.") % {"p": " ; ".join(parts)}
+    return rob
 
 
 def _write_reading(rep: Report, synth: dict[str, Any]) -> None:

@@ -50,11 +50,16 @@ from region27.evaluation.stats import (
     EvaluationError,
     Panel,
     SynthOptions,
+    SynthResult,
     build_donor_pool,
+    event_study,
     fit_synth,
     format_period,
     in_space_placebos,
+    in_time_placebo,
+    leave_one_out,
     run_record,
+    twfe,
 )
 from region27.territories.models import Territory
 
@@ -597,6 +602,93 @@ def _finish(evaluation: Evaluation, *, action: str, **fields: Any) -> None:
     _journal_evaluation(evaluation.pk, action=action, by=None)
 
 
+MIN_IN_TIME_PRE = 3  # periods before the fake start, as the engine requires
+
+
+def _fit_summary(fit: SynthResult) -> dict[str, Any]:
+    return {
+        "average_post_gap": fit.average_post_gap,
+        "pre_rmspe": fit.pre_rmspe,
+        "post_rmspe": fit.post_rmspe,
+        "rmspe_ratio": fit.rmspe_ratio,
+        "gaps": fit.gaps_by_label(),
+    }
+
+
+def _robustness(
+    inputs: _Inputs, engine_params: dict[str, Any], options: SynthOptions, res: SynthResult
+) -> dict[str, Any]:
+    """Leave-one-out, an in-time placebo and difference-in-differences (a second estimator),
+    each computed on the same panel and donor pool as the synthetic control. A check that
+    cannot be computed stores its French reason (`error`) instead of failing the run."""
+    out: dict[str, Any] = {}
+    common = {
+        "outcome": engine_params["outcome"],
+        "treated": engine_params["treated"],
+        "treatment_start": engine_params["treatment_start"],
+        "predictors": engine_params["predictors"],
+        "fit_window": engine_params["fit_window"],
+        "options": options,
+    }
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        try:
+            loo = leave_one_out(inputs.panel, donors=list(res.donors), base=res, **common)
+            out["leave_one_out"] = {
+                "fits": [
+                    {"unit": u, "weight": res.weights.get(u, 0.0), **_fit_summary(fit)}
+                    for u, fit in sorted(loo.fits.items(), key=lambda kv: -res.weights[kv[0]])
+                ],
+                "max_abs_deviation": loo.max_abs_deviation if loo.fits else None,
+            }
+        except EvaluationError as exc:
+            out["leave_one_out"] = {"error": exc.message}
+        pre = list(res.pre_periods)
+        if len(pre) < 2 * MIN_IN_TIME_PRE:
+            out["in_time_placebo"] = {
+                "error": _(
+                    "Période avant traitement trop courte pour un placebo temporel "
+                    "(%(n)s périodes, il en faut %(m)s)."
+                )
+                % {"n": len(pre), "m": 2 * MIN_IN_TIME_PRE}
+            }
+        else:
+            fake = pre[len(pre) // 2]
+            try:
+                itp = in_time_placebo(
+                    inputs.panel, fake_start=fake, donors=list(res.donors), **common
+                )
+                out["in_time_placebo"] = {
+                    "fake_start": format_period(fake),
+                    **_fit_summary(itp.result),
+                    "adjustments": list(itp.adjustments),
+                }
+            except EvaluationError as exc:
+                out["in_time_placebo"] = {"fake_start": format_period(fake), "error": exc.message}
+        out["did"] = _did(inputs, res)
+    out["warnings"] = sorted({str(w.message) for w in record})
+    return out
+
+
+def _did(inputs: _Inputs, res: SynthResult) -> dict[str, Any]:
+    units = [res.treated, *res.donors]
+    cohorts: dict[str, float | None] = {u: None for u in res.donors}
+    cohorts[res.treated] = res.treatment_start
+    outcome = res.outcome
+    try:
+        two_way = twfe(inputs.panel, outcome=outcome, cohorts=cohorts, units=units)
+        study = event_study(inputs.panel, outcome=outcome, cohorts=cohorts, units=units)
+    except EvaluationError as exc:
+        return {"error": exc.message}
+    return {
+        "twfe": two_way.to_dict(),
+        "event_study": study.as_rows(),
+        "reference": study.reference,
+        "n_treated": 1,
+        "n_controls": len(res.donors),
+    }
+
+
 def evaluation_execute(*, evaluation_id: int) -> Evaluation | None:
     """Run an evaluation: build the panel, fit, run the placebos, store the result.
 
@@ -668,6 +760,8 @@ def evaluation_execute(*, evaluation_id: int) -> Evaluation | None:
                     options=options,
                     reference_weights=params.get("reference_weights") or None,
                 )
+            _set_progress(evaluation, 80)
+            robustness = _robustness(inputs, engine_params, options, res)
             caught = sorted({str(w.message) for w in record})
     except EvaluationError as exc:
         _finish(
@@ -700,6 +794,7 @@ def evaluation_execute(*, evaluation_id: int) -> Evaluation | None:
             "n_pre_periods": len(pre),
             "n_post_periods": len(res.periods) - len(pre),
             "engine_warnings": caught,
+            "robustness": robustness,
             "record": rec.to_dict(),
         }
     )

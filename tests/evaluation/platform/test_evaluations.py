@@ -180,3 +180,59 @@ def test_load_reference_panels_prop99(client: Client) -> None:
     assert "Californie" in html and "Utah" in html and "paquets par habitant" in html
     assert client.get(reverse("evaluation:csv", args=[evaluation.pk, "panel"])).status_code == 200
     assert client.get(reverse("evaluation:list")).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_robustness_checks_stored_shown_and_downloadable(
+    setting: dict[str, Any], client: Client
+) -> None:
+    evaluation = _run(setting, placebos=False)
+    assert evaluation.result is not None
+    rob = evaluation.result["robustness"]
+    synth = evaluation.result["synth"]
+    positive = {u for u, w in synth["weights"].items() if w > 0}
+    assert {f["unit"] for f in rob["leave_one_out"]["fits"]} == positive
+    for fit in rob["leave_one_out"]["fits"]:
+        assert fit["unit"] in synth["donors"] and len(fit["gaps"]) == 12
+    # The treated unit is an exact mix of two donors before 2015: no fake effect.
+    itp = rob["in_time_placebo"]
+    assert itp["fake_start"] == "2011" and set(itp["gaps"]) == {str(y) for y in range(2008, 2015)}
+    assert abs(itp["average_post_gap"]) < 0.5
+    twfe = rob["did"]["twfe"]
+    assert twfe["n_clusters"] == 7 and twfe["ci_low"] < twfe["coefficient"] < twfe["ci_high"]
+    assert twfe["coefficient"] < 0
+    relative = [r["relative_period"] for r in rob["did"]["event_study"]]
+    assert relative == [-7, -6, -5, -4, -3, -2, 0, 1, 2, 3, 4]
+    html = client.get(evaluation.get_absolute_url()).content.decode()
+    for text in ("Retrait d", "Placebo temporel", "Doubles différences", "tendances parallèles"):
+        assert text in html
+    svg = client.get(reverse("evaluation:svg", args=[evaluation.pk, "evenement"]))
+    assert svg.status_code == 200 and 'role="img"' in svg.content.decode()
+    for table, n in (
+        ("retrait", len(positive)),
+        ("placebo-temporel", 7),
+        ("doubles-differences", 1),
+        ("etude-evenement", 11),
+    ):
+        response = client.get(reverse("evaluation:csv", args=[evaluation.pk, table]))
+        assert response.status_code == 200, table
+        assert len(list(csv.DictReader(io.StringIO(response.content.decode())))) == n
+    brief = client.get(reverse("evaluation:brief", args=[evaluation.pk])).content.decode()
+    assert "Vérifications de robustesse" in brief
+    # A second run gives the same robustness figures.
+    assert _run(setting, placebos=False).result["robustness"] == rob  # type: ignore[index]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_robustness_reports_what_cannot_be_computed(
+    setting: dict[str, Any], client: Client
+) -> None:
+    evaluation = _run(setting, treatment_start="2012", placebos=False)
+    assert evaluation.status == "done"
+    assert evaluation.result is not None
+    rob = evaluation.result["robustness"]
+    assert "trop courte pour un placebo temporel" in rob["in_time_placebo"]["error"]
+    html = client.get(evaluation.get_absolute_url()).content.decode()
+    assert "trop courte pour un placebo temporel" in html
+    missing = client.get(reverse("evaluation:csv", args=[evaluation.pk, "placebo-temporel"]))
+    assert missing.status_code == 404

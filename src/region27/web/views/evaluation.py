@@ -24,7 +24,7 @@ from region27.core.errors import NotAllowed
 from region27.core.uploads import upload_refused
 from region27.evaluation import services
 from region27.evaluation.models import Evaluation, EvaluationStatus, ExperimentDetail, Indicator
-from region27.evaluation.plots import gap_svg, series_svg
+from region27.evaluation.plots import event_study_svg, gap_svg, series_svg
 from region27.evaluation.report import Report, build_report
 from region27.evaluation.selectors import (
     evaluable_experiments,
@@ -92,6 +92,19 @@ def _gap_text(report: Report) -> tuple[str, str]:
     return title, desc
 
 
+def _event_text(report: Report) -> tuple[str, str]:
+    title = _("Étude d'événement : écart de %(t)s aux témoins, période par période") % {
+        "t": report.treated_name
+    }
+    desc = _(
+        "Coefficients des doubles différences par période relative au début (0 = %(s)s), "
+        "avec leur intervalle de confiance à 95 %% ; la période −1 sert de référence (0). "
+        "Avant 0, des coefficients proches de 0 soutiennent l'hypothèse de tendances "
+        "parallèles. Valeurs dans le tableau de l'étude d'événement."
+    ) % {"s": report.start_label}
+    return title, desc
+
+
 def evaluation_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -111,6 +124,7 @@ def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if report is not None:
         context["series_title"], context["series_desc"] = _series_text(report)
         context["gap_title"], context["gap_desc"] = _gap_text(report)
+        context["event_title"], context["event_desc"] = _event_text(report)
     return render(request, "evaluation/detail.html", context)
 
 
@@ -148,6 +162,19 @@ def evaluation_svg(request: HttpRequest, pk: int, plot: str) -> HttpResponse:
             gaps=[r["gap"] for r in rows],
             placebo_gaps=report.placebo_gap_lists,
             start_index=report.start_index,
+            ylabel=report.unit,
+            title=title,
+            desc=desc,
+        )
+    elif plot == "evenement" and report.robustness and report.robustness.event_study:
+        title, desc = _event_text(report)
+        rows_es = report.robustness.event_study
+        svg = event_study_svg(
+            relative=[r["relative_period"] for r in rows_es],
+            coefficients=[r["coefficient"] for r in rows_es],
+            ci_low=[r["ci_low"] for r in rows_es],
+            ci_high=[r["ci_high"] for r in rows_es],
+            reference=report.robustness.reference,
             ylabel=report.unit,
             title=title,
             desc=desc,
@@ -211,6 +238,52 @@ def _csv_rows(report: Report, table: str) -> tuple[list[str], list[list[object]]
                 int(p["excluded"]),
             ]
             for p in report.placebos
+        ]
+    rob = report.robustness
+    if table == "retrait" and rob and rob.loo:
+        return [
+            "unite_retiree",
+            "nom",
+            "poids",
+            "ecart_moyen_apres",
+            "rmspe_avant",
+            "rmspe_apres",
+            "rapport",
+        ], [
+            [
+                f["unit"],
+                f["name"],
+                f["weight"],
+                f["average_post_gap"],
+                f["pre_rmspe"],
+                f["post_rmspe"],
+                f["rmspe_ratio"],
+            ]
+            for f in rob.loo
+        ]
+    if table == "placebo-temporel" and rob and rob.in_time:
+        return ["periode", "ecart", "apres_fausse_date"], [
+            [r["period"], r["gap"], int(r["post"])] for r in rob.in_time_rows
+        ]
+    if table == "doubles-differences" and rob and rob.twfe:
+        t = rob.twfe
+        head = ["estimation", "erreur_type", "t", "p_valeur", "ic_bas", "ic_haut"]
+        return [*head, "observations", "grappes"], [
+            [
+                t["coefficient"],
+                t["std_error"],
+                t["t_stat"],
+                t["p_value"],
+                t["ci_low"],
+                t["ci_high"],
+                t["n_obs"],
+                t["n_clusters"],
+            ]
+        ]
+    if table == "etude-evenement" and rob and rob.event_study:
+        return ["periode_relative", "coefficient", "erreur_type", "ic_bas", "ic_haut"], [
+            [r["relative_period"], r["coefficient"], r["std_error"], r["ci_low"], r["ci_high"]]
+            for r in rob.event_study
         ]
     raise Http404(_("Tableau inconnu."))
 
