@@ -458,6 +458,9 @@ def distribution_remove(*, distribution: Distribution, by: User) -> None:
     title = distribution.title
     name = distribution.file.name if distribution.file else ""
     storage = distribution.file.storage if distribution.file else None
+    from region27.validation.services import distribution_files_release
+
+    distribution_files_release(distribution=distribution)  # its unpublished replacements
     distribution.delete()
     if storage is not None and name:
         transaction.on_commit(lambda: storage.delete(name))

@@ -124,6 +124,7 @@ class Decision(models.TextChoices):
     PROMOTED = "promoted", _("Publié (conforme)")
     FORCED = "forced", _("Publié quand même")
     KEPT_PREVIOUS = "kept_previous", _("Version précédente conservée")
+    SUPERSEDED = "superseded", _("Remplacé par un fichier plus récent")
 
 
 def _candidate_path(instance: ValidationRun, filename: str) -> str:

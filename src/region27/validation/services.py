@@ -489,7 +489,10 @@ def distribution_replace_file(
     With a declared schema the new file is stored beside the published one and
     validated in the background: it replaces the published file only when valid
     (or when an agent publishes it anyway). Without a schema it replaces it at once.
-    In both cases the previous file is kept in storage.
+    In both cases the previous published file is kept in storage (the entry's
+    versions refer to it). Earlier replacement files that were never published
+    (waiting for a decision, refused, or still being validated) are superseded: their
+    reports stay, their files are deleted once the transaction commits.
     """
     entry = Entry.objects.select_for_update().get(pk=distribution.entry_id)
     if not can(by, Action.ENTRY_EDIT, entry):
@@ -500,6 +503,7 @@ def distribution_replace_file(
     limit = settings.REGION27_MAX_UPLOAD_SIZE
     if file.size is not None and file.size > limit:
         raise ValidationError({"file": _("Le fichier est trop volumineux.")})
+    _supersede_candidates(distribution)
     file.name = sanitize_filename(file.name or "fichier")
     declared = DistributionSchema.objects.filter(distribution=distribution).first()
     checksum = sha256_of(file)
@@ -547,6 +551,68 @@ def distribution_replace_file(
         raise
     _enqueue(run)
     return run
+
+
+def _unpublished_candidates(distribution: Distribution) -> list[ValidationRun]:
+    """Replacement files of `distribution` still in storage that were never published."""
+    return list(
+        ValidationRun.objects.select_for_update()
+        .filter(distribution=distribution, is_replacement=True)
+        .exclude(candidate="")
+        .exclude(decision__in=[Decision.PROMOTED, Decision.FORCED])
+    )
+
+
+def _delete_after_commit(names: list[str]) -> None:
+    """Delete stored files once the transaction commits (never for a rolled-back one)."""
+    from django.core.files.storage import default_storage
+
+    names = [n for n in dict.fromkeys(names) if n]
+    if not names:
+        return
+
+    def delete() -> None:
+        for name in names:
+            try:
+                default_storage.delete(name)
+            except OSError:  # pragma: no cover - already gone, or storage down
+                log.warning("Could not delete the stored file %s", name)
+
+    transaction.on_commit(delete)
+
+
+def _supersede_candidates(distribution: Distribution) -> None:
+    """A newer file replaces the distribution: earlier unpublished candidates go."""
+    names = []
+    for run in _unpublished_candidates(distribution):
+        names.append(run.candidate.name)
+        run.candidate = ""
+        fields = ["candidate"]
+        if not run.decision:
+            run.decision = Decision.SUPERSEDED
+            fields.append("decision")
+        if not run.finished:
+            run.status = RunStatus.FAILED
+            run.progress = 100
+            run.finished_at = timezone.now()
+            run.failure_code = "superseded"
+            run.failure_message = _(
+                "Un fichier plus récent a remplacé celui-ci avant la fin de sa validation."
+            )
+            fields += ["status", "progress", "finished_at", "failure_code", "failure_message"]
+        run.save(update_fields=fields)
+    _delete_after_commit(names)
+
+
+def distribution_files_release(*, distribution: Distribution) -> None:
+    """Called by `catalog.services.distribution_remove` before the distribution is deleted.
+
+    Its validation runs go with it (cascade); the replacement files they kept that
+    were never published would stay in storage with nothing pointing at them, so they
+    are deleted once the removal commits. Published files (the current one, deleted
+    by the catalog, and earlier ones the entry's versions refer to) are not touched.
+    """
+    _delete_after_commit([run.candidate.name for run in _unpublished_candidates(distribution)])
 
 
 def _candidate_name(filename: str) -> str:
@@ -689,6 +755,8 @@ def _run_finish(
     run = ValidationRun.objects.select_for_update().filter(pk=run_id).first()
     if run is None:
         return None
+    if run.decision == Decision.SUPERSEDED:
+        return run  # a newer file replaced this one while it was being validated
     run.finished_at = timezone.now()
     run.progress = 100
     run.engine_version = engine_version()
