@@ -151,3 +151,20 @@ def test_title_order_follows_renames(org_agent: tuple[Any, Any]) -> None:
     assert not full
     order = current.ids[np.argsort(current.title_rank, kind="stable")].tolist()
     assert snapshot(current)["by_title"] == reloaded()["by_title"] == order
+
+
+def test_counts_of_few_documents_read_only_their_pairs() -> None:
+    # Pairs out of document order (as another module may build them), some documents
+    # without any value: the sparse and dense ways of counting agree.
+    rng = np.random.default_rng(4)
+    size = 1000
+    pair_doc = rng.integers(0, size, 5000)
+    pair_val = rng.integers(0, 7, 5000)
+    facet = store.Facet(
+        [str(v) for v in range(7)], {str(v): v for v in range(7)}, pair_doc, pair_val
+    )
+    for share in (0.001, 0.01, 0.1, 0.5):
+        docs = rng.random(size) < share
+        expected = np.bincount(pair_val[docs[pair_doc]], minlength=7)
+        assert facet.counts(docs).tolist() == expected.tolist()
+    assert facet.counts(np.zeros(size, dtype=bool)).tolist() == [0] * 7

@@ -8,8 +8,10 @@ summary > body), times a gentle boost for validated and for recent entries.
 from __future__ import annotations
 
 import math
+import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 from region27.search.backends.base import FIELD_WEIGHTS, FIELDS
 from region27.search.text import Clause
@@ -23,6 +25,7 @@ RECENCY_DAYS = 365.0
 
 
 def _count(clause: Clause, tokens: Sequence[str]) -> int:
+    """Occurrences of the clause in a list of tokens (the reference for `_counter`)."""
     stems = clause.stems
     if clause.is_phrase:
         n = len(stems)
@@ -34,6 +37,27 @@ def _count(clause: Clause, tokens: Sequence[str]) -> int:
             tokens.count(first) if not first.startswith(prefix) else 0
         )
     return tokens.count(first)
+
+
+@lru_cache(maxsize=256)
+def _counter(clause: Clause) -> Callable[[str], int]:
+    """`_count` over a space-separated token string, with regular expressions (in C).
+
+    Tokens are [a-z0-9]+ separated by single spaces, so a token boundary is a space or
+    an end of the text; a lookahead counts overlapping phrases as `_count` does.
+    """
+    stems = [re.escape(s) for s in clause.stems]
+    if clause.is_phrase:
+        pattern = re.compile(r"(?<!\S)(?=" + " ".join(stems) + r"(?!\S))")
+    elif clause.prefix:
+        starts = re.compile(r"(?<!\S)" + re.escape(clause.prefix))
+        if clause.stems[0].startswith(clause.prefix):
+            return lambda text: len(starts.findall(text))
+        whole = re.compile(r"(?<!\S)" + stems[0] + r"(?!\S)")
+        return lambda text: len(starts.findall(text)) + len(whole.findall(text))
+    else:
+        pattern = re.compile(r"(?<!\S)" + stems[0] + r"(?!\S)")
+    return lambda text: len(pattern.findall(text))
 
 
 def field_score(tf: int, length: int, field: str) -> float:
@@ -49,12 +73,14 @@ def text_score(
     weights: Sequence[float] | None = None,
 ) -> float:
     """BM25 per field of a document's analysed fields for the clauses (optionally weighted)."""
-    tokens = [text.split() for text in fields]
+    lengths = [text.count(" ") + 1 if text else 0 for text in fields]
     score = 0.0
     for index, clause in enumerate(clauses):
         weight = weights[index] if weights is not None else 1.0
-        for name, field_tokens in zip(FIELDS, tokens, strict=True):
-            score += weight * field_score(_count(clause, field_tokens), len(field_tokens), name)
+        count = _counter(clause)
+        for name, text, length in zip(FIELDS, fields, lengths, strict=True):
+            tf = count(text) if text else 0
+            score += weight * field_score(tf, length, name)
     return score
 
 

@@ -191,8 +191,8 @@ def search(*, user: Any, params: SearchParams, alias: str = "default") -> Search
         final &= mask
     rows = np.flatnonzero(final)
     total = int(rows.size)
-    order = _order(store, rows, scores, plan, params.sort, alias)
     start = (params.page - 1) * params.page_size
+    order = _order(store, rows, scores, plan, params.sort, alias, start + params.page_size)
     if start >= total and total:
         problems.append(
             _("La page %(p)d n'existe pas : il y a %(n)d page(s) de résultats.")
@@ -212,6 +212,16 @@ def search(*, user: Any, params: SearchParams, alias: str = "default") -> Search
     )
 
 
+def _first(rows: np.ndarray, key: np.ndarray, ids: np.ndarray, need: int) -> np.ndarray:
+    """The `need` first rows by (key, id), in order. Only the rows whose key is at most
+    the need-th smallest key are sorted (ties included): O(n) instead of O(n log n)."""
+    if 0 < need < rows.size:
+        kth = np.partition(key, need - 1)[need - 1]
+        head = key <= kth
+        rows, key, ids = rows[head], key[head], ids[head]
+    return rows[np.lexsort((ids, key))][:need]
+
+
 def _order(
     store: FacetStore,
     rows: np.ndarray,
@@ -219,22 +229,23 @@ def _order(
     plan: QueryPlan,
     sort: str,
     alias: str,
+    need: int,
 ) -> np.ndarray:
+    """The `need` first rows of the results in the requested order."""
     if rows.size == 0:
         return rows
     ids = store.ids[rows]
     if sort == "date":
-        return rows[np.lexsort((ids, -store.dates[rows]))]
+        return _first(rows, -store.dates[rows], ids, need)
     if sort == "title":
-        return rows[np.argsort(store.title_rank[rows], kind="stable")]
+        return _first(rows, store.title_rank[rows], ids, need)
     now = time.time()
     # Whole days, as in ranking.age_in_days.
     age_days = np.maximum(0.0, np.floor(now / 86400.0) - np.floor(store.dates[rows] / 86400.0))
     boost = store.boost[rows] * (1.0 + RECENCY_BOOST * np.exp(-age_days / RECENCY_DAYS))
     if plan.empty:
-        return rows[np.lexsort((ids, -boost))]
-    first = scores[rows] * boost
-    ranked = rows[np.lexsort((ids, -first))]
+        return _first(rows, -boost, ids, need)
+    ranked = _first(rows, -(scores[rows] * boost), ids, max(need, RERANK_CANDIDATES))
     head = ranked[:RERANK_CANDIDATES]
     fields = get_backend(alias).fields_of([int(i) for i in store.ids[head]])
     rescored = []
@@ -296,11 +307,10 @@ def _facets(
         facet = store.facets["within" if name == "territory" else name]
         counts = facet.counts(docs) if facet.values else np.zeros(0, dtype=np.int64)
         selected = set(getattr(params, name))
-        pairs = [
-            (facet.values[code], int(count))
-            for code, count in enumerate(counts)
-            if count and (name != "territory" or facet.values[code].startswith(_FACET_LEVELS))
-        ]
+        present = np.flatnonzero(counts)
+        if name == "territory":
+            present = present[facet.starting_with(_FACET_LEVELS)[present]]
+        pairs = [(facet.values[code], int(counts[code])) for code in present.tolist()]
         if name == "year":
             pairs.sort(key=lambda p: p[0], reverse=True)
         else:
@@ -364,28 +374,36 @@ _WORD_RE = re.compile(r"[^\W_]+")
 def snippet(text: str, plan: QueryPlan, length: int = 240) -> SafeString:
     """An extract of the text around the query's words, escaped, words in <mark>."""
     plain = " ".join(_MARKDOWN_NOISE.sub(lambda m: m.group(1) or " ", text[:SNIPPET_SCAN]).split())
-    stems = set(plan.terms())
-    prefixes = [c.prefix for c in plan.clauses if c.prefix]
     marks: list[tuple[int, int]] = []
-    if stems or prefixes:
-        token_of = _TOKENS.__getitem__
+    if plan.clauses:
+        # Whether a word is highlighted, decided once per word for the plan (a page of
+        # snippets repeats the same words).
+        marked = plan.marked_words
+        stems = set(plan.terms())
+        prefixes = tuple(c.prefix for c in plan.clauses if c.prefix)
         for match in _WORD_RE.finditer(plain):
-            word = match.group(0).lower()
-            if token_of(word) in stems:
-                marks.append(match.span())
-                continue
-            folded = fold_word(word)
-            if folded in plan.highlight or (
-                prefixes and any(folded.startswith(p) for p in prefixes)
-            ):
+            word = match.group(0)
+            hit = marked.get(word)
+            if hit is None:
+                lower = word.lower()
+                folded = fold_word(lower)
+                hit = marked[word] = (
+                    _TOKENS[lower] in stems
+                    or folded in plan.highlight
+                    or bool(prefixes and folded.startswith(prefixes))
+                )
+            if hit:
                 marks.append(match.span())
     start = 0
     if marks:
-        best, best_count = marks[0][0], 0
+        # The window of `length` characters holding the most marks (the first such).
+        best, best_count, last = marks[0][0], 0, 0
         for i, (s, _e) in enumerate(marks):
-            count = sum(1 for s2, _e2 in marks[i:] if s2 < s + length - 40)
-            if count > best_count:
-                best, best_count = s, count
+            last = max(last, i)
+            while last < len(marks) and marks[last][0] < s + length - 40:
+                last += 1
+            if last - i > best_count:
+                best, best_count = s, last - i
         start = max(0, best - 40)
         if start:
             space = plain.find(" ", start)

@@ -73,6 +73,8 @@ class Facet:
     codes: dict[str, int]
     pair_doc: np.ndarray  # row of the document
     pair_val: np.ndarray  # code of the value
+    _starting: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict, repr=False)
+    _grouped: tuple[int, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     def mask_for(self, wanted: Iterable[str], size: int) -> np.ndarray:
         """Documents having any of the wanted values."""
@@ -83,7 +85,43 @@ class Facet:
         return mask
 
     def counts(self, docs: np.ndarray) -> np.ndarray:
-        return np.bincount(self.pair_val[docs[self.pair_doc]], minlength=len(self.values))
+        """How many of the documents (a boolean mask over rows) have each value."""
+        size = int(docs.shape[0])
+        rows = np.flatnonzero(docs)
+        if rows.size * 8 >= size:
+            return np.bincount(self.pair_val[docs[self.pair_doc]], minlength=len(self.values))
+        # Few documents: read only their pairs (pairs grouped by document, CSR-like).
+        indptr, vals = self._by_doc(size)
+        starts = indptr[rows]
+        lens = indptr[rows + 1] - starts
+        total = int(lens.sum())
+        if not total:
+            return np.zeros(len(self.values), dtype=np.int64)
+        positions = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(total)
+        return np.bincount(vals[positions], minlength=len(self.values))
+
+    def _by_doc(self, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """(indptr, values): the values of document row r are values[indptr[r]:indptr[r+1]]."""
+        cached = self._grouped
+        if cached is not None and cached[0] == size:
+            return cached[1], cached[2]
+        docs, vals = self.pair_doc, self.pair_val
+        if docs.size and bool(np.any(docs[1:] < docs[:-1])):
+            order = np.argsort(docs, kind="stable")
+            docs, vals = docs[order], vals[order]
+        indptr = np.zeros(size + 1, dtype=np.int64)
+        np.cumsum(np.bincount(docs, minlength=size), out=indptr[1:])
+        self._grouped = (size, indptr, vals)
+        return indptr, vals
+
+    def starting_with(self, prefixes: tuple[str, ...]) -> np.ndarray:
+        """Which value codes start with one of the prefixes (computed once per facet)."""
+        found = self._starting.get(prefixes)
+        if found is None:
+            found = self._starting[prefixes] = np.fromiter(
+                (v.startswith(prefixes) for v in self.values), dtype=bool, count=len(self.values)
+            )
+        return found
 
 
 @dataclass
@@ -240,14 +278,11 @@ def _patched_facet(
                 values.append(item)
             docs.append(row)
             vals.append(code)
-    return Facet(
-        values=values,
-        codes=codes,
-        pair_doc=np.concatenate(
-            [row_map[facet.pair_doc[keep_pairs]], np.array(docs, dtype=np.int64)]
-        ),
-        pair_val=np.concatenate([facet.pair_val[keep_pairs], np.array(vals, dtype=np.int64)]),
-    )
+    pair_doc = np.concatenate([row_map[facet.pair_doc[keep_pairs]], np.array(docs, dtype=np.int64)])
+    pair_val = np.concatenate([facet.pair_val[keep_pairs], np.array(vals, dtype=np.int64)])
+    # Pairs stay grouped by document (two sorted runs: the stable sort merges them).
+    order = np.argsort(pair_doc, kind="stable")
+    return Facet(values=values, codes=codes, pair_doc=pair_doc[order], pair_val=pair_val[order])
 
 
 def _changes_since(alias: str, store: FacetStore) -> tuple[list[int], int, str] | None:

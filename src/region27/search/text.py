@@ -152,6 +152,8 @@ class QueryPlan:
     highlight: set[str] = field(default_factory=set)
     truncated: bool = False
     only_stop_words: bool = False
+    # Snippets: word as written -> highlighted or not (filled as snippets are built).
+    marked_words: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def empty(self) -> bool:

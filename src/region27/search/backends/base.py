@@ -50,7 +50,11 @@ class SearchBackend(ABC):
 
     @abstractmethod
     def ids_sql(self) -> str:
-        """SQL with one parameter (the compiled query) returning matching entry ids."""
+        """SQL with one parameter (the compiled query) returning one row: the matching
+        entry ids joined by commas (NULL if none).
+
+        One string parsed by numpy costs a third of fetching one Python row per match
+        (tens of milliseconds for a word found in most entries)."""
 
     def match(self, plan: QueryPlan, field: str | None = None) -> np.ndarray:
         """Ids of every document matching the plan (in one field, if given).
@@ -63,8 +67,8 @@ class SearchBackend(ABC):
         query = self.compile(plan) if field is None else self.compile_field(plan, field)
         with self.connection.cursor() as cursor:
             cursor.execute(self.ids_sql(), [query])
-            rows = cursor.fetchall()
-        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+            row = cursor.fetchone()
+        return parse_ids(row[0] if row else None)
 
     def match_tiers(self, plan: QueryPlan) -> tuple[np.ndarray, np.ndarray]:
         """Ids of the matches and, for each, a first score from the fields matched:
@@ -113,6 +117,13 @@ class SearchBackend(ABC):
         with self.connection.cursor() as cursor:
             cursor.execute(sql, list(ids))
             return {int(row[0]): (row[1], row[2], row[3], row[4]) for row in cursor.fetchall()}
+
+
+def parse_ids(joined: str | None) -> np.ndarray:
+    """Integers joined by commas (as `group_concat` / `string_agg` give them)."""
+    if not joined:
+        return np.empty(0, dtype=np.int64)
+    return np.fromstring(joined, dtype=np.int64, sep=",")
 
 
 def clause_matches(clause: Clause, token: str) -> bool:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from region27.search.backends.base import FIELD_WEIGHTS, TIERS, SearchBackend
+from region27.search.backends.base import FIELD_WEIGHTS, TIERS, SearchBackend, parse_ids
 from region27.search.text import Clause, QueryPlan
 
 # ts_rank weights are given as {D, C, B, A} = {body, summary, keywords, title}.
@@ -42,7 +42,10 @@ class PostgresBackend(SearchBackend):
         return " & ".join(_clause(c, LABELS[field]) for c in plan.clauses)
 
     def ids_sql(self) -> str:
-        return "SELECT entry_id FROM search_document WHERE tsv @@ to_tsquery('simple', %s)"
+        return (
+            "SELECT string_agg(entry_id::text, ',') FROM search_document "
+            "WHERE tsv @@ to_tsquery('simple', %s)"
+        )
 
     def match_tiers(self, plan: QueryPlan) -> tuple[np.ndarray, np.ndarray]:
         """One query: the fields matched are tested on the rows already read."""
@@ -50,19 +53,19 @@ class PostgresBackend(SearchBackend):
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
         params = [self.compile(plan)] + [self.compile_field(plan, name) for name, _t in TIERS]
         tiers = " + ".join(
-            f"CASE WHEN d.tsv @@ to_tsquery('simple', %s) THEN {tier} ELSE 0 END"
+            f"CASE WHEN d.tsv @@ to_tsquery('simple', %s) THEN {int(tier)} ELSE 0 END"
             for _name, tier in TIERS
         )
+        # One string for every match: id * 16 + score (scores are integers 1 to 15).
         sql = (
-            f"SELECT d.entry_id, 1 + {tiers} FROM search_document d "  # noqa: S608
-            "WHERE d.tsv @@ to_tsquery('simple', %s)"
+            f"SELECT string_agg((d.entry_id * 16 + 1 + {tiers})::text, ',') "  # noqa: S608
+            "FROM search_document d WHERE d.tsv @@ to_tsquery('simple', %s)"
         )
         with self.connection.cursor() as cursor:
             cursor.execute(sql, params[1:] + params[:1])
-            rows = cursor.fetchall()
-        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        scores = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
-        return ids, scores
+            row = cursor.fetchone()
+        packed = parse_ids(row[0] if row else None)
+        return packed >> 4, (packed & 15).astype(np.float64)
 
     def compile_any(self, terms: Sequence[str]) -> str:
         return " | ".join(terms)

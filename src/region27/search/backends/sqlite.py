@@ -55,7 +55,7 @@ class SQLiteBackend(SearchBackend):
         return "{" + field + "} : (" + self.compile(plan) + ")"
 
     def ids_sql(self) -> str:
-        return "SELECT rowid FROM search_fts WHERE search_fts MATCH %s"
+        return "SELECT group_concat(rowid) FROM search_fts WHERE search_fts MATCH %s"
 
     def compile_any(self, terms: Sequence[str]) -> str:
         return " OR ".join(f'"{t}"' for t in terms)
