@@ -67,6 +67,7 @@ class Report:
     start_index: int = 0
     placebo_gap_lists: list[list[float]] = field(default_factory=list)
     robustness: Robustness | None = None
+    reference: dict[str, Any] | None = None
 
     @property
     def labels(self) -> list[str]:
@@ -154,9 +155,63 @@ def build_report(evaluation: Evaluation) -> Report | None:
         placebo_gap_lists=[list(g) for g in (result.get("placebo_gaps") or {}).values()],
     )
     _write_reading(rep, synth)
+    if synth.get("reference"):
+        rep.reference = _reference(rep, synth, names)
     if result.get("robustness"):
         rep.robustness = _robustness(rep, result["robustness"], names, plabels)
     return rep
+
+
+def _reference(rep: Report, synth: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    """Our weights beside the published ones, and which fits the pre-period better."""
+    ref = synth["reference"]
+    ours: dict[str, float] = synth["weights"]
+    published: dict[str, float] = ref["weights"]
+    units = [u for u in ours if ours[u] > 0.0005 or published.get(u, 0) > 0]
+    rows = sorted(
+        (
+            {
+                "unit": u,
+                "name": names.get(u, u),
+                "ours": ours.get(u, 0.0),
+                "published": published.get(u, 0.0),
+            }
+            for u in units
+        ),
+        key=lambda r: -(r["published"] + r["ours"]),
+    )
+    verdict = ref["verdict"]
+    numbers = {
+        "a": _fmt(synth["pre_rmspe"], 3),
+        "b": _fmt(ref["pre_rmspe"], 3),
+        "u": rep.unit,
+        "d": _fmt(ref["max_abs_weight_difference"], 3),
+    }
+    if verdict == "matches_reference":
+        text = _(
+            "Nos poids sont ceux publiés, à %(d)s près au plus : la méthode reproduit l'étude."
+        )
+    elif verdict == "lower_loss_than_reference":
+        text = _(
+            "Nos poids diffèrent de ceux publiés (jusqu'à %(d)s), mais reproduisent mieux la "
+            "période avant traitement : erreur quadratique moyenne de %(a)s %(u)s contre %(b)s "
+            "avec les poids publiés. L'optimisation imbriquée a plusieurs solutions proches ; "
+            "celle qui ajuste le mieux est retenue."
+        )
+    else:
+        text = _(
+            "Nos poids diffèrent de ceux publiés (jusqu'à %(d)s) et ajustent moins bien la "
+            "période avant traitement (%(a)s %(u)s contre %(b)s) : à lire avec prudence."
+        )
+    return {
+        "rows": rows,
+        "verdict": verdict,
+        "text": text % numbers,
+        "loss": synth["loss"],
+        "reference_loss": ref["loss"],
+        "pre_rmspe": synth["pre_rmspe"],
+        "reference_pre_rmspe": ref["pre_rmspe"],
+    }
 
 
 def _robustness(

@@ -378,6 +378,7 @@ def _clean_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
         "unit_labels",
         "preselect",
         "unit_of_outcome",
+        "robustness",
     }
     unknown = set(parameters) - allowed
     if unknown:
@@ -761,7 +762,11 @@ def evaluation_execute(*, evaluation_id: int) -> Evaluation | None:
                     reference_weights=params.get("reference_weights") or None,
                 )
             _set_progress(evaluation, 80)
-            robustness = _robustness(inputs, engine_params, options, res)
+            robustness = (
+                _robustness(inputs, engine_params, options, res)
+                if params.get("robustness", True)
+                else None
+            )
             caught = sorted({str(w.message) for w in record})
     except EvaluationError as exc:
         _finish(

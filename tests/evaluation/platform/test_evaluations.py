@@ -169,7 +169,7 @@ def test_load_reference_panels_demo(client: Client) -> None:
 def test_load_reference_panels_prop99(client: Client) -> None:
     from django.core.management import call_command
 
-    call_command("load_reference_panels", "--only", "prop99", "--no-placebos", stdout=io.StringIO())
+    call_command("load_reference_panels", "--only", "prop99", "--quick", stdout=io.StringIO())
     evaluation = Evaluation.objects.get(reference_key="prop99")
     assert evaluation.status == "done", evaluation.error
     assert evaluation.result is not None
@@ -178,6 +178,8 @@ def test_load_reference_panels_prop99(client: Client) -> None:
     assert evaluation.result["synth"]["reference"]["verdict"] == "matches_reference"
     html = client.get(evaluation.get_absolute_url()).content.decode()
     assert "Californie" in html and "Utah" in html and "paquets par habitant" in html
+    assert "Comparaison avec les poids publiés" in html and "Nos poids sont ceux publiés" in html
+    assert "Vérifications de robustesse" not in html  # --quick
     assert client.get(reverse("evaluation:csv", args=[evaluation.pk, "panel"])).status_code == 200
     assert client.get(reverse("evaluation:list")).status_code == 200
 
@@ -236,3 +238,28 @@ def test_robustness_reports_what_cannot_be_computed(
     assert "trop courte pour un placebo temporel" in html
     missing = client.get(reverse("evaluation:csv", args=[evaluation.pk, "placebo-temporel"]))
     assert missing.status_code == 404
+
+
+@pytest.mark.django_db
+def test_load_reference_panels_basque(client: Client) -> None:
+    from django.core.management import call_command
+
+    call_command("load_reference_panels", "--only", "basque", "--quick", stdout=io.StringIO())
+    evaluation = Evaluation.objects.get(reference_key="basque")
+    assert evaluation.status == "done", evaluation.error
+    assert evaluation.result is not None
+    synth = evaluation.result["synth"]
+    assert "Spain (Espana)" not in synth["donors"] and len(synth["donors"]) == 16
+    reference = synth["reference"]
+    # Published weights (Cataluña .851, Madrid .149), or a strictly lower pre-period loss.
+    if reference["verdict"] == "matches_reference":
+        assert abs(synth["weights"]["Cataluna"] - 0.851) < 0.02
+    else:
+        assert reference["verdict"] == "lower_loss_than_reference"
+        assert synth["loss"] < reference["loss"]
+    html = client.get(evaluation.get_absolute_url()).content.decode()
+    assert "Pays basque" in html and "Catalogne" in html and "Communauté de Madrid" in html
+    assert "Comparaison avec les poids publiés" in html and "Poids publié" in html
+    assert "<td>0.851</td>" in html or "<td>0,851</td>" in html
+    listing = client.get(reverse("evaluation:list")).content.decode()
+    assert evaluation.get_absolute_url() in listing
