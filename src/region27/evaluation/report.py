@@ -168,18 +168,16 @@ def _reference(rep: Report, synth: dict[str, Any], names: dict[str, str]) -> dic
     ours: dict[str, float] = synth["weights"]
     published: dict[str, float] = ref["weights"]
     units = [u for u in ours if ours[u] > 0.0005 or published.get(u, 0) > 0]
-    rows = sorted(
-        (
-            {
-                "unit": u,
-                "name": names.get(u, u),
-                "ours": ours.get(u, 0.0),
-                "published": published.get(u, 0.0),
-            }
-            for u in units
-        ),
-        key=lambda r: -(r["published"] + r["ours"]),
-    )
+    units.sort(key=lambda u: -(published.get(u, 0.0) + ours.get(u, 0.0)))
+    rows: list[dict[str, Any]] = [
+        {
+            "unit": u,
+            "name": names.get(u, u),
+            "ours": ours.get(u, 0.0),
+            "published": published.get(u, 0.0),
+        }
+        for u in units
+    ]
     verdict = ref["verdict"]
     numbers = {
         "a": _fmt(synth["pre_rmspe"], 3),
