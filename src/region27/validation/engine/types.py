@@ -138,7 +138,7 @@ class FieldExprs:
     """Expressions computed for one field over a raw string column."""
 
     ok: pl.Expr  # valid lexical value (only meaningful where not null)
-    typed: pl.Expr  # parsed value (null where invalid)
+    typed: pl.Expr  # parsed value (only meaningful where ``ok``; the validator masks it)
     lenient: pl.Expr | None = None  # accepted by frictionless/Validata but not by the spec
 
 
@@ -220,7 +220,7 @@ def type_exprs(col: pl.Expr, f: Field) -> FieldExprs:
             parsed = col.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
             ok = col.str.contains(r"^\d{4}-\d{2}-\d{2}$") & parsed.is_not_null()
             lenient = col.str.contains(r"^\d{4}-\d{1,2}-\d{1,2}$") & parsed.is_not_null()
-            return FieldExprs(ok=ok, typed=pl.when(ok).then(parsed), lenient=lenient)
+            return FieldExprs(ok=ok, typed=parsed, lenient=lenient)
         if fmt == "any":
             parsed = pl.coalesce(
                 [col.str.strptime(pl.Date, p, strict=False) for p in ANY_DATE_FORMATS]
@@ -239,14 +239,14 @@ def type_exprs(col: pl.Expr, f: Field) -> FieldExprs:
                 )
                 & base.is_not_null()
             )
-            return FieldExprs(ok=ok, typed=pl.when(ok).then(base))
+            return FieldExprs(ok=ok, typed=base)
         parsed = col.str.strptime(pl.Datetime("us"), _strptime_format(fmt), strict=False)
         return FieldExprs(ok=parsed.is_not_null(), typed=parsed)
     if t == "time":
         if fmt in ("default", "any"):
             base = col.str.slice(0, 8).str.strptime(pl.Time, "%H:%M:%S", strict=False)
             ok = col.str.contains(r"^\d{2}:\d{2}:\d{2}(?:\.\d+)?$") & base.is_not_null()
-            return FieldExprs(ok=ok, typed=pl.when(ok).then(base))
+            return FieldExprs(ok=ok, typed=base)
         parsed = col.str.strptime(pl.Time, _strptime_format(fmt), strict=False)
         return FieldExprs(ok=parsed.is_not_null(), typed=parsed)
     if t == "year":

@@ -113,7 +113,11 @@ class _Plan:
             else ~pl.col("_xb")
         )
         active = ~pl.col("_blank")
-        self.stage1: list[pl.Expr] = [blank.alias("_blank")]
+        # stage 0: the primitives of each field over its raw column (missing, lexically
+        # valid, typed candidate); stage 1 combines them. Nesting these expressions in
+        # one when/then chain made polars evaluate them about twice as slowly.
+        self.stage0: list[pl.Expr] = [blank.alias("_blank")]
+        self.stage1: list[pl.Expr] = []
         self.stage1b: list[pl.Expr] = []
         # (mask column, field index, kind, constraint)
         self.masks: list[tuple[str, int, str, str | None]] = []
@@ -131,10 +135,13 @@ class _Plan:
             if "" not in fmv:
                 null = null | (counts <= j)
             te = type_exprs(raw, f)
-            bad = ~null & ~te.ok.fill_null(False)
-            self.stage1.append(null.alias(f"n{i}"))
-            self.stage1.append(bad.alias(f"b{i}"))
-            self.stage1.append(pl.when(null | bad).then(None).otherwise(te.typed).alias(f"v{i}"))
+            self.stage0.append(null.alias(f"n{i}"))
+            self.stage0.append(te.ok.fill_null(False).alias(f"o{i}"))
+            self.stage0.append(te.typed.alias(f"t{i}"))
+            n_i, o_i = pl.col(f"n{i}"), pl.col(f"o{i}")
+            self.stage1.append((~n_i & ~o_i).alias(f"b{i}"))
+            # the typed value where the cell is filled and valid, null elsewhere
+            self.stage1.append(pl.when(~n_i & o_i).then(pl.col(f"t{i}")).alias(f"v{i}"))
             if te.lenient is not None:
                 self.lenient[i] = te.lenient.fill_null(False)
             if f.required:
@@ -173,6 +180,11 @@ class _Plan:
             e
             for e in self.stage1
             if not e.meta.output_name().startswith("v") or e.meta.output_name() in needed
+        ]
+        self.stage0 = [
+            e
+            for e in self.stage0
+            if not e.meta.output_name().startswith("t") or f"v{e.meta.output_name()[1:]}" in needed
         ]
 
 
@@ -359,7 +371,9 @@ def _chunk_errors(plan: _Plan, chunk: Chunk, keys: _Keys) -> list[ValidationErro
     frame = chunk.frame.with_columns(chunk.counts.alias("_n"), xb)
     # one lazy query per block: common subexpressions (missing-value tests, parsed
     # dates...) are computed once
-    query = frame.lazy().with_columns(plan.stage1)
+    query = frame.lazy().with_columns(plan.stage0)
+    if plan.stage1:
+        query = query.with_columns(plan.stage1)
     if plan.stage1b:
         query = query.with_columns(plan.stage1b)
     res = query.collect()
