@@ -188,6 +188,14 @@ class _Plan:
         ]
 
 
+def _first_distinct(keys: list[str]) -> pl.Expr:
+    """First occurrence of each key (a struct only for composite keys: hashing a
+    struct costs several times more than hashing its single column)."""
+    if len(keys) == 1:
+        return pl.col(keys[0]).is_first_distinct()
+    return pl.struct(keys).is_first_distinct()
+
+
 class _Keys:
     """Accumulates key values across chunks for primaryKey / unique / uniqueKeys."""
 
@@ -231,7 +239,7 @@ class _Keys:
             keys = [c for c in frame.columns if c != "_row"]
             all_null = pl.all_horizontal(pl.col(keys).is_null())
             flagged = frame.with_columns(
-                all_null.alias("_null"), pl.struct(keys).is_first_distinct().alias("_first")
+                all_null.alias("_null"), _first_distinct(keys).alias("_first")
             ).filter(pl.col("_null") | ~pl.col("_first"))
             names = ", ".join(self.pk)
             for row in flagged.iter_rows(named=True):
@@ -277,7 +285,7 @@ class _Keys:
                 continue
             frame = pl.concat(parts)
             keys = [c for c in frame.columns if c != "_row"]
-            dup = frame.filter(~pl.struct(keys).is_first_distinct())
+            dup = frame.filter(~_first_distinct(keys))
             names = ", ".join(self.ukeys[u])
             for row in dup.iter_rows(named=True):
                 value = ", ".join("" if row[k] is None else str(row[k]) for k in keys)
