@@ -14,5 +14,9 @@ trap 'kill $SERVER' EXIT
 for _ in $(seq 60); do curl -sf "http://127.0.0.1:$PORT/api/1/themes" >/dev/null && break; sleep 1; done
 SLUG=$(curl -sf "http://127.0.0.1:$PORT/api/1/entries?kind=dataset&page_size=1" | .venv/bin/python -c "import json,sys; print(json.load(sys.stdin)['data'][0]['slug'])")
 echo "entry: /api/1/entries/$SLUG"
+echo "before wrk: $(uptime)"
+( sleep 15; echo "during wrk: $(uptime)" ) &
 wrk -t 2 -c 16 -d 30s --latency "http://127.0.0.1:$PORT/api/1/entries/$SLUG"
+echo "after wrk: $(uptime)"
 .venv/bin/python bench/api/search_latency.py "http://127.0.0.1:$PORT" --repeat "${REPEAT:-30}"
+echo "after search: $(uptime)"

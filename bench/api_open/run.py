@@ -79,6 +79,8 @@ def main() -> None:
         .values_list("organisation__slug", flat=True)
         .first()
     )
+    load = "load average %.2f %.2f %.2f"
+    print("before package_search:", load % os.getloadavg(), file=sys.stderr)
     print("| package_search (POST JSON, facet.field = 5 fields) | count | p50 ms | p95 ms |")
     print("|---|---:|---:|---:|")
     for label, params in SEARCHES:
@@ -94,6 +96,7 @@ def main() -> None:
         )
         count = response.json()["result"]["count"]
         print(f"| {label} | {count} | {statistics.median(times):.0f} | {pct(times, 0.95):.0f} |")
+    print("after package_search:", load % os.getloadavg(), file=sys.stderr)
     print()
     print("| DCAT page | datasets + services on the page | p50 ms | p95 ms | bytes |")
     print("|---|---:|---:|---:|---:|")
@@ -104,6 +107,7 @@ def main() -> None:
         on_page = body.count(b"dcat:Dataset") + body.count(b"dcat:DataService") if turtle else 100
         p50, p95 = statistics.median(times), pct(times, 0.95)
         print(f"| `{url}` | {on_page} | {p50:.0f} | {p95:.0f} | {len(body)} |")
+    print("after DCAT:", load % os.getloadavg(), file=sys.stderr)
 
 
 if __name__ == "__main__":
