@@ -237,22 +237,39 @@ def _items(raw: Any, multi: bool) -> list[str]:
 
 
 def _facet(column: Sequence[Any], *, multi: bool) -> Facet:
-    """The pairs of one facet column (row i of the column is document row i)."""
+    """The pairs of one facet column (row i of the column is document row i).
+
+    Many rows hold the same raw value (the same themes, the same territories): each
+    distinct raw value is split and coded once, then its codes are copied, by numpy,
+    to every row holding it.
+    """
+    distinct: dict[Any, int] = {}
+    add = distinct.setdefault
+    n = len(column)
+    row_raw = np.fromiter((add(raw, len(distinct)) for raw in column), dtype=np.int64, count=n)
     codes: dict[str, int] = {}
-    docs: list[int] = []
-    vals: list[int] = []
-    for row, raw in enumerate(column):
-        for item in _items(raw, multi):
+    raw_codes: list[int] = []
+    raw_lengths: list[int] = []
+    for raw in distinct:
+        items = _items(raw, multi)
+        raw_lengths.append(len(items))
+        for item in items:
             code = codes.get(item)
             if code is None:
                 code = codes[item] = len(codes)
-            docs.append(row)
-            vals.append(code)
+            raw_codes.append(code)
+    lengths_of_raw = np.array(raw_lengths, dtype=np.int64)
+    starts_of_raw = np.cumsum(lengths_of_raw) - lengths_of_raw
+    flat = np.array(raw_codes, dtype=np.int64)
+    lengths = lengths_of_raw[row_raw] if n else np.empty(0, dtype=np.int64)
+    starts = starts_of_raw[row_raw] if n else np.empty(0, dtype=np.int64)
+    total = int(lengths.sum())
+    positions = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
     return Facet(
         values=list(codes),
         codes=codes,
-        pair_doc=np.array(docs, dtype=np.int64),
-        pair_val=np.array(vals, dtype=np.int64),
+        pair_doc=np.repeat(np.arange(n, dtype=np.int64), lengths),
+        pair_val=flat[positions] if total else np.empty(0, dtype=np.int64),
     )
 
 
