@@ -168,3 +168,13 @@ def test_counts_of_few_documents_read_only_their_pairs() -> None:
         expected = np.bincount(pair_val[docs[pair_doc]], minlength=7)
         assert facet.counts(docs).tolist() == expected.tolist()
     assert facet.counts(np.zeros(size, dtype=bool)).tolist() == [0] * 7
+
+
+def test_first_write_after_the_migration_is_patched(org_agent: tuple[Any, Any]) -> None:
+    # The state the migration leaves (seq 0, and its change row) is enough to catch up.
+    before = store.get_store()
+    assert before.seq == 0
+    org, agent = org_agent
+    factories.entry(org, agent, status="published", title="Premier")
+    current, full = patched()
+    assert not full and current.size == before.size + 1

@@ -16,9 +16,15 @@ TITLE_INDEX_BACKWARD = ["DROP INDEX IF EXISTS search_document_title"]
 def forward(apps, schema_editor):
     for sql in TITLE_INDEX.get(schema_editor.connection.vendor, []):
         schema_editor.execute(sql)
-    state = apps.get_model("search", "SearchState")
-    if not state.objects.filter(pk=1).exists():
-        state.objects.create(pk=1, token="", seq=0)
+    state_model = apps.get_model("search", "SearchState")
+    state = state_model.objects.filter(pk=1).first()
+    if state is None:
+        state = state_model.objects.create(pk=1, token="", seq=0)
+    # The change the current state stands for, so that the first write can be patched
+    # into arrays built before it (see `store`).
+    apps.get_model("search", "SearchChange").objects.get_or_create(
+        seq=state.seq, defaults={"token": state.token, "entry_id": None}
+    )
 
 
 def backward(apps, schema_editor):
