@@ -100,15 +100,16 @@ def _luhn_rows(digits: np.ndarray) -> np.ndarray:
 def _number_check(series: pl.Series, width: int, siret: bool) -> pl.Series:
     """SIRET (``siret``) or SIREN validity of each value, like python-stdnum.
 
-    A value is first taken as it is; only the values that are not ``width`` ASCII
-    digits are cleaned (spaces and dots removed, whitespace stripped) and tried again,
-    so the common case costs one regular expression and a few numpy operations.
+    A value of exactly ``width`` bytes is taken as it is (cleaning only removes
+    characters, so it could not make it ``width`` digits); its bytes become a row of
+    a ``uint8`` matrix, checked for ASCII digits and Luhn keys by numpy. Only the
+    values of another length are cleaned (spaces and dots removed, whitespace
+    stripped) and tried again, so the common case costs no regular expression.
     """
-    shape = rf"^[0-9]{{{width}}}$"
-    shaped = series.str.contains(shape).fill_null(False)
-    rest_idx = (~shaped & series.is_not_null()).arg_true()
-    kept = series.filter(shaped)
-    kept_idx = shaped.arg_true()
+    exact = (series.str.len_bytes() == width).fill_null(False)
+    kept = series.filter(exact)
+    kept_idx = exact.arg_true()
+    rest_idx = (~exact & series.is_not_null()).arg_true()
     if rest_idx.len():
         cleaned = (
             series.gather(rest_idx)
@@ -116,16 +117,17 @@ def _number_check(series: pl.Series, width: int, siret: bool) -> pl.Series:
             .str.replace_all(".", "", literal=True)
             .str.strip_chars()
         )
-        fixed = cleaned.str.contains(shape).fill_null(False)
+        fixed = (cleaned.str.len_bytes() == width).fill_null(False)
         if fixed.any():
             kept = pl.concat([kept, cleaned.filter(fixed)])
             kept_idx = pl.concat([kept_idx, rest_idx.filter(fixed)])
     out = np.zeros(series.len(), dtype=bool)
     if kept.len():
-        # the kept values are exactly ``width`` ASCII digits: one matrix of digits
+        # every kept value is ``width`` bytes: one matrix, one row per value
         joined = kept.str.join("").item()
-        raw = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(-1, width)
-        digits = raw - np.uint8(48)
+        raw = np.frombuffer(joined.encode("utf-8"), dtype=np.uint8).reshape(-1, width)
+        digits = raw - np.uint8(48)  # wraps around for bytes below "0": then > 9
+        is_number = (digits <= 9).all(axis=1)
         if siret:
             # La Poste establishments: sum of digits multiple of 5 instead of Luhn
             la_poste = (kept.str.starts_with("356000000") & (kept != "35600000000048")).to_numpy()
@@ -133,9 +135,9 @@ def _number_check(series: pl.Series, width: int, siret: bool) -> pl.Series:
             if la_poste.any():
                 sums = digits[la_poste].sum(axis=1, dtype=np.int32)
                 checksum[la_poste] = sums % 5 == 0
-            ok = checksum & _luhn_rows(digits[:, :9])
+            ok = is_number & checksum & _luhn_rows(digits[:, :9])
         else:
-            ok = _luhn_rows(digits)
+            ok = is_number & _luhn_rows(digits)
         out[kept_idx.to_numpy()] = ok
     return pl.Series(series.name, out, dtype=pl.Boolean)
 
