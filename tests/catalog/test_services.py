@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -181,3 +183,35 @@ def test_kit_items_are_ordered_and_cannot_contain_itself() -> None:
     with pytest.raises(ValidationError):
         services.kit_set_items(entry=kit, by=agent, items=[(kit, "")])
     assert [i.item for i in kit.kit_items.all()] == [b, a]
+
+
+def _stored_files() -> set[str]:
+    root = Path(settings.MEDIA_ROOT)
+    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+
+
+def test_failed_change_leaves_no_stored_document(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A study's document is stored when its row is saved; when the change fails after
+    that (here the journal refuses the record: fault injection), the file goes too."""
+    org = factories.organisation()
+    agent = factories.member(org, Role.AGENT)
+    study = factories.entry(org, agent, kind="study")
+    document = SimpleUploadedFile(
+        "rapport.pdf", b"%PDF-1.4 rapport", content_type="application/pdf"
+    )
+    storage = study.study.document.storage
+    before = _stored_files()
+
+    def refuse(**_kwargs: object) -> None:
+        raise RuntimeError("journal indisponible")
+
+    monkeypatch.setattr("region27.journal.services.journal_record_version", refuse)
+    with pytest.raises(RuntimeError):
+        services.entry_update(entry=study, by=agent, detail={"document": document})
+    assert _stored_files() == before
+    study.study.refresh_from_db()
+    assert not study.study.document
+    monkeypatch.undo()
+    services.entry_update(entry=study, by=agent, detail={"document": document})
+    study.study.refresh_from_db()
+    assert study.study.document and storage.exists(study.study.document.name)

@@ -161,7 +161,10 @@ def _mb(n: int) -> str:
     return f"{n / 1_000_000:.1f} Mo".replace(".", ",")
 
 
-def _apply_detail(spec: KindSpec, entry: Entry, detail: dict[str, Any], *, create: bool) -> Any:
+def _apply_detail(
+    spec: KindSpec, entry: Entry, detail: dict[str, Any], *, create: bool
+) -> list[tuple[Any, str]]:
+    """Set the kind's detail fields; returns the files it stored (storage, name)."""
     instance = spec.detail_of(entry) if not create else None
     if instance is None:
         instance = spec.detail_model(entry=entry)
@@ -183,8 +186,36 @@ def _apply_detail(spec: KindSpec, entry: Entry, detail: dict[str, Any], *, creat
     if spec.slug == "software":
         _software_parse(instance)
     instance.full_clean(exclude=["entry"])
-    instance.save()
-    return instance
+    files = [
+        getattr(instance, f.name)
+        for f in spec.detail_model._meta.get_fields()
+        if getattr(f, "get_internal_type", lambda: "")() == "FileField"
+    ]
+    new = [f for f in files if f and not f._committed]
+    try:
+        instance.save()  # stores the new files
+    except BaseException:
+        _delete_stored([(f.storage, f.name) for f in new if f._committed])
+        raise
+    return [(f.storage, f.name) for f in new]
+
+
+def _delete_stored(files: list[tuple[Any, str]]) -> None:
+    for storage, name in files:
+        if name:
+            storage.delete(name)
+
+
+def _record_or_forget_files(
+    entry: Entry, files: list[tuple[Any, str]], *, action: str, by: Any, comment: str = ""
+) -> None:
+    """Record the change; when that fails, the files just stored go with the rolled-back
+    rows (nothing half-written)."""
+    try:
+        _record(entry, action=action, by=by, comment=comment)
+    except BaseException:
+        _delete_stored(files)
+        raise
 
 
 def _software_parse(detail: Any) -> None:
@@ -270,8 +301,8 @@ def entry_create(
     entry.full_clean()
     entry.save()
     _set_relations(entry, territories=territories, themes=themes)
-    _apply_detail(spec, entry, detail or {}, create=True)
-    _record(entry, action="create", by=by)
+    stored = _apply_detail(spec, entry, detail or {}, create=True)
+    _record_or_forget_files(entry, stored, action="create", by=by)
     return entry
 
 
@@ -314,9 +345,10 @@ def entry_update(
         SlugRedirect.objects.update_or_create(old_slug=old_slug, defaults={"entry": entry})
     _set_relations(entry, territories=territories, themes=themes)
     spec = kind_get(entry.kind)
+    stored = []
     if detail is not None and spec is not None:
-        _apply_detail(spec, entry, detail, create=False)
-    _record(entry, action="update", by=by, comment=comment)
+        stored = _apply_detail(spec, entry, detail, create=False)
+    _record_or_forget_files(entry, stored, action="update", by=by, comment=comment)
     return entry
 
 
