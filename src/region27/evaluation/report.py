@@ -68,6 +68,7 @@ class Report:
     placebo_gap_lists: list[list[float]] = field(default_factory=list)
     robustness: Robustness | None = None
     reference: dict[str, Any] | None = None
+    pool: dict[str, Any] | None = None
 
     @property
     def labels(self) -> list[str]:
@@ -155,6 +156,14 @@ def build_report(evaluation: Evaluation) -> Report | None:
         placebo_gap_lists=[list(g) for g in (result.get("placebo_gaps") or {}).values()],
     )
     _write_reading(rep, synth)
+    pool = result.get("donor_pool")
+    if pool:
+        rep.pool = {
+            "candidates": len(pool["candidates"]),
+            "selected": len(pool["selected"]),
+            "excluded": len(pool["excluded"]),
+            "preselected": len(pool["selected"]) < len(pool["candidates"]),
+        }
     if synth.get("reference"):
         rep.reference = _reference(rep, synth, names)
     if result.get("robustness"):

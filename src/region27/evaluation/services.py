@@ -482,6 +482,8 @@ class _Inputs:
     labels: dict[str, str]
     period_labels: dict[str, str]
     pool: dict[str, Any] | None = None
+    # Before preselection (large pools): the placebos preselect within it, fit by fit.
+    candidates: list[str] | None = None
 
 
 def _indicator_inputs(evaluation: Evaluation) -> _Inputs:
@@ -566,14 +568,30 @@ def _panel_inputs(evaluation: Evaluation) -> _Inputs:
     panel = Panel.from_frame(frame, unit=params["unit"], time=params["time"])
     labels = {u: u for u in panel.units}
     labels.update(params.get("unit_labels") or {})
+    donors = params.get("donors") or None
+    pool = None
+    candidates = None
+    if params.get("preselect") or params.get("contaminated"):
+        built = build_donor_pool(
+            [*(donors or [u for u in panel.units if u != params["treated"]]), params["treated"]],
+            params["treated"],
+            contaminated=params.get("contaminated") or [],
+            panel=panel,
+            outcome=params["outcome"],
+            treatment_start=float(params["treatment_start"]),
+            keep=params.get("preselect") or None,
+        )
+        pool, candidates, donors = built.to_dict(), list(built.candidates), list(built.selected)
     return _Inputs(
         panel=panel,
         outcome=params["outcome"],
         treated=params["treated"],
         treatment_start=float(params["treatment_start"]),
-        donors=params.get("donors") or None,
+        donors=donors,
         labels=labels,
         period_labels={format_period(float(p)): format_period(float(p)) for p in panel.periods},
+        pool=pool,
+        candidates=candidates,
     )
 
 
@@ -738,7 +756,7 @@ def evaluation_execute(*, evaluation_id: int) -> Evaluation | None:
             if params.get("placebos"):
                 res_pl = in_space_placebos(
                     inputs.panel,
-                    **engine_params,
+                    **{**engine_params, "donors": inputs.candidates or inputs.donors},
                     options=options,
                     exclude_poor_fit=params.get("exclude_poor_fit"),
                     preselect=params.get("preselect"),

@@ -1,28 +1,59 @@
-"""A clearly labelled FICTITIOUS panel of French départements with a known injected effect.
+"""Clearly labelled FICTITIOUS panels of French régions, départements and communes, each with
+a known injected effect, for the demonstration.
 
-Model (documented, seeded): for département i and year t (2005-2022),
-    y_it = a_i + b_i (t - 2005) + l_i f_t + e_it,   e_it ~ N(0, 0.6²)
+Model (documented, seeded): for territory i and year t (2005-2022),
+
+    y_it = a_i + b_i (t - 2005) + l_i f_t + e_it,   e_it ~ N(0, s²)
+
 with a_i ~ U(40, 60), b_i ~ U(-0.3, 0.5), loadings l_i ~ U(0.5, 1.5) on a common factor
-f_t (a smooth cycle), and for the treated département, from the treatment year on, y_it is
-lowered by TRUE_EFFECT. The treated unit is built inside the donors' hull (its a, b and l
-are a mix of three donors'), so the synthetic control can reproduce it."""
+f_t = 3 sin((t - 2005) / 2.5) (a smooth cycle), and, for the treated territory only, from
+the treatment year on, y_it shifted by the true effect. The treated territory is built
+inside the donors' hull (its a, b and l are a 0.5 / 0.3 / 0.2 mix of three donors'), so a
+synthetic control can reproduce it; the noise s is that of the level (communes are noisier).
+Only the codes and names are real (the COG, so that pages can name them); every value is
+generated.
+"""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
-TRUE_EFFECT = -4.0
-START_YEAR, END_YEAR, TREATMENT_YEAR = 2005, 2022, 2016
-TREATED = "29"
-SEED = 27
+START_YEAR, END_YEAR = 2005, 2022
 
 
-def synthetic_departements(codes: list[str]) -> str:
-    """Long CSV `departement,annee,taux` for `codes` (the treated one, 29, is added)."""
-    rng = np.random.default_rng(SEED)
-    donors = [c for c in codes if c != TREATED]
+@dataclass(frozen=True, slots=True)
+class SyntheticSpec:
+    key: str
+    level: str  # the COG level ("region", "departement", "commune"), also the unit column
+    treated: str
+    treatment_year: int
+    true_effect: float
+    noise: float
+    seed: int
+    preselect: int | None = None  # donors kept by the preselection (large pools)
+
+
+REGIONS = SyntheticSpec("demo-regions", "region", "53", 2015, 2.5, 0.4, 53)
+DEPARTEMENTS = SyntheticSpec("demo-departements", "departement", "29", 2016, -4.0, 0.6, 27)
+COMMUNES = SyntheticSpec("demo-communes", "commune", "29019", 2016, -3.0, 0.5, 2019, 40)
+SPECS = (REGIONS, DEPARTEMENTS, COMMUNES)
+
+# Kept for the existing callers: the départements panel.
+TRUE_EFFECT = DEPARTEMENTS.true_effect
+TREATMENT_YEAR = DEPARTEMENTS.treatment_year
+TREATED = DEPARTEMENTS.treated
+SEED = DEPARTEMENTS.seed
+
+
+def synthetic_panel(spec: SyntheticSpec, codes: list[str]) -> str:
+    """Long CSV `<level>,annee,taux` for `codes` (the treated one is added if missing)."""
+    rng = np.random.default_rng(spec.seed)
+    donors = [c for c in codes if c != spec.treated]
+    if len(donors) < 3:
+        raise ValueError("at least three donors")
     years = list(range(START_YEAR, END_YEAR + 1))
     factor = [3 * math.sin((y - START_YEAR) / 2.5) for y in years]
     params = {
@@ -32,13 +63,18 @@ def synthetic_departements(codes: list[str]) -> str:
     a = sum(m * params[d][0] for m, d in zip(mix, donors[:3], strict=True))
     b = sum(m * params[d][1] for m, d in zip(mix, donors[:3], strict=True))
     lo = sum(m * params[d][2] for m, d in zip(mix, donors[:3], strict=True))
-    params[TREATED] = (a, b, lo)
-    lines = ["departement,annee,taux"]
-    for c in [TREATED, *donors]:
+    params[spec.treated] = (a, b, lo)
+    lines = [f"{spec.level},annee,taux"]
+    for c in [spec.treated, *donors]:
         ai, bi, li = params[c]
         for y, f in zip(years, factor, strict=True):
-            v = ai + bi * (y - START_YEAR) + li * f + rng.normal(0, 0.6)
-            if c == TREATED and y >= TREATMENT_YEAR:
-                v += TRUE_EFFECT
+            v = ai + bi * (y - START_YEAR) + li * f + rng.normal(0, spec.noise)
+            if c == spec.treated and y >= spec.treatment_year:
+                v += spec.true_effect
             lines.append(f"{c},{y},{v:.4f}")
     return "\n".join(lines) + "\n"
+
+
+def synthetic_departements(codes: list[str]) -> str:
+    """Long CSV `departement,annee,taux` for `codes` (the treated one, 29, is added)."""
+    return synthetic_panel(DEPARTEMENTS, codes)

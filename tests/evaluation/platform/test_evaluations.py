@@ -263,3 +263,25 @@ def test_load_reference_panels_basque(client: Client) -> None:
     assert "<td>0.851</td>" in html or "<td>0,851</td>" in html
     listing = client.get(reverse("evaluation:list")).content.decode()
     assert evaluation.get_absolute_url() in listing
+
+
+@pytest.mark.django_db
+def test_load_reference_panels_regions_and_communes(client: Client) -> None:
+    from django.core.management import call_command
+
+    from region27.evaluation.synthetic import COMMUNES, REGIONS
+
+    for only in ("regions", "communes"):
+        call_command("load_reference_panels", "--only", only, "--quick", stdout=io.StringIO())
+    regions = Evaluation.objects.get(reference_key=REGIONS.key)
+    assert regions.result is not None and regions.status == "done"
+    assert len(regions.result["synth"]["donors"]) == 12  # 13 metropolitan régions (fallback)
+    assert abs(regions.result["synth"]["average_post_gap"] - REGIONS.true_effect) < 1.0
+    communes = Evaluation.objects.get(reference_key=COMMUNES.key)
+    assert communes.result is not None and communes.status == "done", communes.error
+    pool = communes.result["donor_pool"]
+    assert len(pool["candidates"]) == 299 and len(pool["selected"]) == COMMUNES.preselect
+    assert abs(communes.result["synth"]["average_post_gap"] - COMMUNES.true_effect) < 1.0
+    html = client.get(communes.get_absolute_url()).content.decode()
+    assert "Données fictives" in html and "Effet injecté (vrai)" in html
+    assert "Vivier avant présélection : 299 territoires témoins" in html

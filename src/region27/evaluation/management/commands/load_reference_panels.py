@@ -12,10 +12,14 @@ from django.core.management.base import BaseCommand, CommandParser
 from region27.evaluation import services
 from region27.evaluation.models import Evaluation, EvaluationSource
 from region27.evaluation.synthetic import (
-    TREATED,
-    TREATMENT_YEAR,
-    TRUE_EFFECT,
-    synthetic_departements,
+    COMMUNES,
+    DEPARTEMENTS,
+    END_YEAR,
+    REGIONS,
+    SPECS,
+    START_YEAR,
+    SyntheticSpec,
+    synthetic_panel,
 )
 from region27.territories.models import Level, Territory
 
@@ -126,7 +130,11 @@ class Command(BaseCommand):
             action="store_true",
             help="Sans placebos ni vérifications de robustesse (tests, essais).",
         )
-        parser.add_argument("--only", choices=["prop99", "basque", "departements"], default=None)
+        parser.add_argument(
+            "--only",
+            choices=["prop99", "basque", "regions", "departements", "communes"],
+            default=None,
+        )
 
     def _load(self, key: str, **kwargs: Any) -> None:
         existing = Evaluation.objects.filter(reference_key=key, status="done").first()
@@ -172,43 +180,86 @@ class Command(BaseCommand):
                 ),
                 parameters={**BASQUE, **extra},
             )
-        if options["only"] in (None, "departements"):
-            codes = (
-                list(
-                    Territory.objects.filter(level=Level.DEPARTEMENT, zone="")
-                    .exclude(code__in=["2A", "2B"])
-                    .order_by("code")
-                    .values_list("code", flat=True)[:30]
+        for spec in SPECS:
+            if options["only"] in (None, SYNTHETIC_KEYS[spec.key]):
+                self._load_synthetic(spec, extra)
+
+    def _load_synthetic(self, spec: SyntheticSpec, extra: dict[str, Any]) -> None:
+        codes = _codes(spec)
+        labels = dict(
+            Territory.objects.filter(level=spec.level, code__in=codes).values_list("code", "name")
+        )
+        noun, plural = LEVEL_NOUNS[spec.level]
+        parameters: dict[str, Any] = {
+            "unit": spec.level,
+            "time": "annee",
+            "outcome": "taux",
+            "treated": spec.treated,
+            "treatment_start": spec.treatment_year,
+            **extra,
+            "true_effect": spec.true_effect,
+            "unit_labels": {c: labels.get(c, f"{noun.capitalize()} {c}") for c in codes},
+            "unit_of_outcome": "points",
+        }
+        if spec.preselect:
+            parameters["preselect"] = spec.preselect
+        self._load(
+            spec.key,
+            title=f"Démonstration : panel fictif de {plural}, effet injecté connu",
+            source=EvaluationSource.SYNTHETIC,
+            panel_csv=synthetic_panel(spec, codes),
+            panel_description=(
+                f"Données FICTIVES : un taux par {noun} et par an ({START_YEAR}-{END_YEAR}) pour "
+                f"{len(codes)} {plural}, généré par un modèle à facteur commun documenté dans "
+                f"region27/evaluation/synthetic.py (seuls les codes et noms sont réels) ; un "
+                f"effet de {spec.true_effect:+} points est injecté dans le territoire "
+                f"{spec.treated} à partir de {spec.treatment_year}."
+                + (
+                    f" Le vivier est présélectionné : les {spec.preselect} {plural} les plus "
+                    "proches avant le début, pour chaque ajustement."
+                    if spec.preselect
+                    else ""
                 )
-                or FALLBACK_DEPARTEMENTS
-            )
-            if TREATED not in codes:
-                codes = [TREATED, *codes]
-            labels = dict(
-                Territory.objects.filter(level=Level.DEPARTEMENT, code__in=codes).values_list(
-                    "code", "name"
-                )
-            )
-            self._load(
-                "demo-departements",
-                title="Démonstration : panel fictif de départements, effet injecté connu",
-                source=EvaluationSource.SYNTHETIC,
-                panel_csv=synthetic_departements(codes),
-                panel_description=(
-                    "Données FICTIVES : un taux par département et par an (2005-2022), généré "
-                    "par un modèle à facteur commun documenté dans region27/evaluation/"
-                    f"synthetic.py ; un effet de {TRUE_EFFECT} est injecté dans le département "
-                    f"{TREATED} à partir de {TREATMENT_YEAR}."
-                ),
-                parameters={
-                    "unit": "departement",
-                    "time": "annee",
-                    "outcome": "taux",
-                    "treated": TREATED,
-                    "treatment_start": TREATMENT_YEAR,
-                    **extra,
-                    "true_effect": TRUE_EFFECT,
-                    "unit_labels": {c: labels.get(c, f"Département {c}") for c in codes},
-                    "unit_of_outcome": "points",
-                },
-            )
+            ),
+            parameters=parameters,
+        )
+
+
+LEVEL_NOUNS: dict[str, tuple[str, str]] = {
+    Level.REGION.value: ("région", "régions"),
+    Level.DEPARTEMENT.value: ("département", "départements"),
+    Level.COMMUNE.value: ("commune", "communes"),
+}
+SYNTHETIC_KEYS = {
+    REGIONS.key: "regions",
+    DEPARTEMENTS.key: "departements",
+    COMMUNES.key: "communes",
+}
+FALLBACK_REGIONS = ["11", "24", "27", "28", "32", "44", "52", "53", "75", "76", "84", "93", "94"]
+MAX_COMMUNES = 300
+
+
+def _codes(spec: SyntheticSpec) -> list[str]:
+    """Real COG codes when the territories are loaded, fictitious ones otherwise."""
+    territories = Territory.objects.filter(level=spec.level).order_by("code")
+    if spec.level == Level.REGION:
+        codes = list(territories.filter(zone="metro").values_list("code", flat=True))
+        codes = codes or FALLBACK_REGIONS
+    elif spec.level == Level.DEPARTEMENT:
+        codes = list(
+            territories.filter(zone="")
+            .exclude(code__in=["2A", "2B"])
+            .values_list("code", flat=True)[:30]
+        )
+        codes = codes or FALLBACK_DEPARTEMENTS
+    else:
+        department = spec.treated[:2]
+        codes = list(
+            territories.filter(departement__code=department).values_list("code", flat=True)[
+                :MAX_COMMUNES
+            ]
+        )
+        codes = codes or [f"{department}{n:03d}" for n in range(1, MAX_COMMUNES + 1)]
+    if spec.treated not in codes:
+        codes = [spec.treated, *codes]
+    return codes
