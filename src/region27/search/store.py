@@ -169,7 +169,6 @@ class _Rows:
     boost: np.ndarray
     titles: list[str]
     facet_columns: list[Sequence[Any]]
-    extra: list[Sequence[Any]]
 
 
 def _select(vendor: str) -> str:
@@ -177,10 +176,9 @@ def _select(vendor: str) -> str:
     return ", ".join(_EPOCH[vendor] if c == "date" else c for c in _COLUMNS).replace("%", "%%")
 
 
-def _rows(rows: list[tuple[Any, ...]], extra: int = 0) -> _Rows:
+def _rows(rows: list[tuple[Any, ...]]) -> _Rows:
     n = len(rows)
-    width = len(_COLUMNS) + extra
-    cols: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [()] * width
+    cols: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [()] * len(_COLUMNS)
     return _Rows(
         ids=np.fromiter(cols[0], dtype=np.int64, count=n),
         published=np.fromiter((s == Status.PUBLISHED for s in cols[1]), dtype=bool, count=n),
@@ -188,8 +186,7 @@ def _rows(rows: list[tuple[Any, ...]], extra: int = 0) -> _Rows:
         dates=np.fromiter((d or 0.0 for d in cols[3]), dtype=np.float64, count=n),
         boost=np.fromiter(cols[4], dtype=np.float64, count=n),
         titles=list(cols[5]),
-        facet_columns=cols[_FIRST_FACET : len(_COLUMNS)],
-        extra=cols[len(_COLUMNS) :],
+        facet_columns=cols[_FIRST_FACET:],
     )
 
 
@@ -201,19 +198,22 @@ def _state(alias: str) -> tuple[int, str]:
 
 
 def _load(alias: str) -> FacetStore:
-    """Every row of the index, read in one statement (one consistent snapshot)."""
-    # The state first: rows read after it may hold later writes, never fewer.
+    """Every row of the index, then the title order.
+
+    The state is read first: the rows read after it may hold later writes, never fewer,
+    and those later writes are in the change log after the state, so the next search
+    reads their rows (and places their titles) again. The same holds for the title
+    order, read in a second statement (cheaper than a window function over every row).
+    """
     seq, token = _state(alias)
     connection = connections[alias]
     vendor = connection.vendor
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {_select(vendor)}, "  # noqa: S608
-            f"ROW_NUMBER() OVER (ORDER BY {_TITLE[vendor]}, entry_id) "
-            "FROM search_document ORDER BY entry_id",
+            f"SELECT {_select(vendor)} FROM search_document ORDER BY entry_id",  # noqa: S608
             [],
         )
-        read = _rows(cursor.fetchall(), extra=1)
+        read = _rows(cursor.fetchall())
     n = read.ids.shape[0]
     store = FacetStore(
         token=token,
@@ -221,10 +221,11 @@ def _load(alias: str) -> FacetStore:
         published=read.published,
         org_ids=read.org_ids,
         dates=read.dates,
-        title_rank=np.fromiter(read.extra[0], dtype=np.float64, count=n),
+        title_rank=np.zeros(n, dtype=np.float64),
         boost=read.boost,
         seq=seq,
     )
+    _read_title_order(alias, store)
     for index, (name, (_column, multi)) in enumerate(FACET_COLUMNS.items()):
         store.facets[name] = _facet(read.facet_columns[index], multi=multi)
     return store
