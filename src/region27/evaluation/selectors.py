@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
 
 from region27.catalog.models import Entry
 from region27.catalog.selectors import entries_visible_to
@@ -29,7 +29,18 @@ def evaluations_of(*, user: Any, entry: Entry) -> QuerySet[Evaluation]:
 
 
 def reference_evaluations() -> QuerySet[Evaluation]:
-    return Evaluation.objects.filter(experiment__isnull=True).order_by("title", "-pk")
+    """Stored-panel evaluations; of a reference study reloaded with new parameters, only
+    the newest (the older ones stay reachable at their address)."""
+    newest = (
+        Evaluation.objects.filter(experiment__isnull=True, reference_key=OuterRef("reference_key"))
+        .order_by("-pk")
+        .values("pk")[:1]
+    )
+    return (
+        Evaluation.objects.filter(experiment__isnull=True)
+        .filter(Q(reference_key="") | Q(pk=Subquery(newest)))
+        .order_by("title", "-pk")
+    )
 
 
 # --- Indicators (public: their values are what evaluations are computed from) ----------------

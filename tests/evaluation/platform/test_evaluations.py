@@ -163,6 +163,13 @@ def test_load_reference_panels_demo(client: Client) -> None:
     assert abs(evaluation.result["synth"]["average_post_gap"] - (-4.0)) < 1.5
     call_command("load_reference_panels", "--only", "departements", "--no-placebos", stdout=out)
     assert Evaluation.objects.filter(reference_key="demo-departements").count() == 1
+    # New parameters: a new evaluation, and the list shows only the newest.
+    call_command("load_reference_panels", "--only", "departements", "--quick", stdout=out)
+    newest = Evaluation.objects.filter(reference_key="demo-departements").latest("pk")
+    assert newest.pk != evaluation.pk
+    listing = client.get(reverse("evaluation:list")).content.decode()
+    assert newest.get_absolute_url() in listing
+    assert evaluation.get_absolute_url() not in listing
 
 
 @pytest.mark.django_db
