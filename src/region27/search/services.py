@@ -56,17 +56,20 @@ def search_index_entry(*, entry: Entry) -> SearchDocument:
     Drafts, submitted and archived entries are indexed too; the selectors only show
     them to members of their organisation.
     """
+    # The change is logged first: taking the state row's lock before touching
+    # search_document makes index writers (and a full reindex) wait for one another
+    # instead of colliding on the same rows.
+    _touch(entry.pk)
     entry = Entry.objects.select_related("organisation").get(pk=entry.pk)
     values = entry_document_of(entry)
     document, _created = SearchDocument.objects.update_or_create(entry=entry, defaults=values)
-    _touch(entry.pk)
     return document
 
 
 @transaction.atomic
 def search_remove_entry(*, entry_id: int) -> None:
-    SearchDocument.objects.filter(entry_id=entry_id).delete()
     _touch(entry_id)
+    SearchDocument.objects.filter(entry_id=entry_id).delete()
 
 
 @dataclass
@@ -92,6 +95,9 @@ def search_reindex(
     total = Entry.objects.using(alias).count()
     done = 0
     with transaction.atomic(using=alias):
+        # Logged first, which locks the state row: index writes wait for the rebuild
+        # to commit (see `search_index_entry`).
+        _touch(None, alias)
         backend = get_backend(alias)
         backend.bulk_begin()
         ids = list(Entry.objects.using(alias).order_by("pk").values_list("pk", flat=True))
@@ -102,7 +108,6 @@ def search_reindex(
             if progress is not None:
                 progress(done, total)
         backend.bulk_end()
-        _touch(None, alias)
     return ReindexResult(count=done, seconds=time.perf_counter() - start)
 
 
