@@ -247,7 +247,7 @@ def _codes(spec: SyntheticSpec) -> list[str]:
         codes = codes or FALLBACK_REGIONS
     elif spec.level == Level.DEPARTEMENT:
         codes = list(
-            territories.filter(zone="")
+            territories.filter(zone="metro")
             .exclude(code__in=["2A", "2B"])
             .values_list("code", flat=True)[:30]
         )
