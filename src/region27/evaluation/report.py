@@ -188,9 +188,11 @@ def _reference(rep: Report, synth: dict[str, Any], names: dict[str, str]) -> dic
         for u in units
     ]
     verdict = ref["verdict"]
+    window = synth.get("fit_window") or []
     numbers = {
-        "a": _fmt(synth["pre_rmspe"], 3),
-        "b": _fmt(ref["pre_rmspe"], 3),
+        "a": _fmt(math.sqrt(synth["loss"]), 3),
+        "b": _fmt(math.sqrt(ref["loss"]), 3),
+        "w": f"{window[0]}-{window[-1]}" if window else "",
         "u": rep.unit,
         "d": _fmt(ref["max_abs_weight_difference"], 3),
     }
@@ -201,14 +203,14 @@ def _reference(rep: Report, synth: dict[str, Any], names: dict[str, str]) -> dic
     elif verdict == "lower_loss_than_reference":
         text = _(
             "Nos poids diffèrent de ceux publiés (jusqu'à %(d)s), mais reproduisent mieux la "
-            "période avant traitement : erreur quadratique moyenne de %(a)s %(u)s contre %(b)s "
-            "avec les poids publiés. L'optimisation imbriquée a plusieurs solutions proches ; "
-            "celle qui ajuste le mieux est retenue."
+            "période d'ajustement (%(w)s) : erreur quadratique moyenne de %(a)s %(u)s contre "
+            "%(b)s avec les poids publiés. L'optimisation imbriquée a plusieurs solutions "
+            "proches ; celle qui ajuste le mieux est retenue."
         )
     else:
         text = _(
             "Nos poids diffèrent de ceux publiés (jusqu'à %(d)s) et ajustent moins bien la "
-            "période avant traitement (%(a)s %(u)s contre %(b)s) : à lire avec prudence."
+            "période d'ajustement (%(w)s : %(a)s %(u)s contre %(b)s) : à lire avec prudence."
         )
     return {
         "rows": rows,
@@ -276,12 +278,13 @@ def _robustness(
         rob.reading.append(
             _(
                 "Placebo temporel : en faisant comme si l'expérimentation avait commencé en "
-                "%(f)s, avant la vraie date, l'écart moyen entre %(f)s et %(s)s est de %(g)s "
-                "%(u)s. %(verdict)s"
+                "%(f)s, avant la vraie date (%(s)s), l'écart moyen de %(f)s à %(e)s est de "
+                "%(g)s %(u)s. %(verdict)s"
             )
             % {
                 "f": rob.in_time_label,
                 "s": rep.start_label,
+                "e": rob.in_time_rows[-1]["period"] if rob.in_time_rows else rob.in_time_label,
                 "g": _fmt(fake_gap),
                 "u": rep.unit,
                 "verdict": _(
