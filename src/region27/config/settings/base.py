@@ -168,6 +168,14 @@ REGION27_VALIDATION_MAX_ERRORS = env.int("REGION27_VALIDATION_MAX_ERRORS", defau
 REGION27_VALIDATION_PUBLIC_RATE = env.int("REGION27_VALIDATION_PUBLIC_RATE", default=10)
 # Seconds allowed to download a schema given by its address.
 REGION27_VALIDATION_FETCH_TIMEOUT = env.float("REGION27_VALIDATION_FETCH_TIMEOUT", default=10.0)
+# Schema addresses on private, loopback or link-local networks are refused at every
+# redirect (no server-side request forgery); allow them all (development) or some ranges.
+REGION27_VALIDATION_ALLOW_PRIVATE_URLS = env.bool(
+    "REGION27_VALIDATION_ALLOW_PRIVATE_URLS", default=False
+)
+REGION27_VALIDATION_ALLOWED_NETWORKS: list[str] = env.list(
+    "REGION27_VALIDATION_ALLOWED_NETWORKS", default=[]
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # Refuse logging in with demonstration accounts (true in production settings).
