@@ -487,6 +487,8 @@ def distribution_add(
 def distribution_remove(*, distribution: Distribution, by: User) -> None:
     entry = Entry.objects.select_for_update().get(pk=distribution.entry_id)
     _require(by, Action.ENTRY_EDIT, entry)
+    # Its current row (a replacement may have been promoted since it was read).
+    distribution = Distribution.objects.get(pk=distribution.pk)
     title = distribution.title
     name = distribution.file.name if distribution.file else ""
     storage = distribution.file.storage if distribution.file else None
