@@ -2,7 +2,10 @@
 
 Usage:  python bench/evaluation/bench_prop99.py [--engine ours|pysyncon|both]
         [--pysyncon-placebos N]
-pysyncon is a bench-only dependency (pip install pysyncon).
+pysyncon is a bench-only dependency (the `bench` extra: pip install -e '.[bench]'). Without
+touching the project's virtualenv (pysyncon only needs numpy, scipy and pandas, all in the dev
+virtualenv): pip install --no-deps --target DIR pysyncon, then PYTHONPATH=src:DIR. pysyncon's
+default optimiser can run for a long time: run it under a hard limit (`timeout 900 ...`).
 """
 
 from __future__ import annotations
