@@ -278,6 +278,8 @@ def test_load_reference_panels_regions_and_communes(client: Client) -> None:
 
     from region27.evaluation.synthetic import COMMUNES, REGIONS
 
+    # Without the COG: fictitious codes, and no indicator (its codes would be refused).
+
     for only in ("regions", "communes"):
         call_command("load_reference_panels", "--only", only, "--quick", stdout=io.StringIO())
     regions = Evaluation.objects.get(reference_key=REGIONS.key)
@@ -292,3 +294,23 @@ def test_load_reference_panels_regions_and_communes(client: Client) -> None:
     html = client.get(communes.get_absolute_url()).content.decode()
     assert "Données fictives" in html and "Effet injecté (vrai)" in html
     assert "Vivier avant présélection : 299 territoires témoins" in html
+
+
+@pytest.mark.django_db
+def test_load_reference_panels_fictitious_indicator_with_cog(client: Client) -> None:
+    from django.core.management import call_command
+
+    from region27.evaluation.models import Indicator, IndicatorValue
+    from region27.evaluation.synthetic import REGIONS
+    from region27.territories.models import Level
+
+    for code in ("11", "24", "27", "28", "53"):
+        factories.territory(Level.REGION, code=code, name=f"Région {code}", zone="metro")
+    call_command("load_reference_panels", "--only", "regions", "--quick", stdout=io.StringIO())
+    indicator = Indicator.objects.get(slug=f"{REGIONS.key}-taux-fictif")
+    assert indicator.organisation is None and "FICTIVES" in indicator.description
+    assert IndicatorValue.objects.filter(indicator=indicator).count() == 5 * 18
+    html = client.get(indicator.get_absolute_url()).content.decode()
+    assert "Taux fictif de démonstration (régions)" in html and "90 valeurs" in html
+    call_command("load_reference_panels", "--only", "regions", "--quick", stdout=io.StringIO())
+    assert Indicator.objects.filter(slug__startswith=REGIONS.key).count() == 1

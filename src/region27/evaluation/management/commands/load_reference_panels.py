@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from region27.evaluation import services
-from region27.evaluation.models import Evaluation, EvaluationSource
+from region27.evaluation.models import Evaluation, EvaluationSource, Indicator
 from region27.evaluation.synthetic import (
     COMMUNES,
     DEPARTEMENTS,
@@ -203,11 +203,14 @@ class Command(BaseCommand):
         }
         if spec.preselect:
             parameters["preselect"] = spec.preselect
+        panel_csv = synthetic_panel(spec, codes)
+        if len(labels) == len(codes):
+            self._load_indicator(spec, panel_csv, plural)
         self._load(
             spec.key,
             title=f"Démonstration : panel fictif de {plural}, effet injecté connu",
             source=EvaluationSource.SYNTHETIC,
-            panel_csv=synthetic_panel(spec, codes),
+            panel_csv=panel_csv,
             panel_description=(
                 f"Données FICTIVES : un taux par {noun} et par an ({START_YEAR}-{END_YEAR}) pour "
                 f"{len(codes)} {plural}, généré par un modèle à facteur commun documenté dans "
@@ -223,6 +226,30 @@ class Command(BaseCommand):
             ),
             parameters=parameters,
         )
+
+    def _load_indicator(self, spec: SyntheticSpec, panel_csv: str, plural: str) -> None:
+        """The same fictitious values as a platform indicator, so that the indicator pages
+        and the evaluation request form have something to show (COG codes only)."""
+        slug = f"{spec.key}-taux-fictif"
+        if Indicator.objects.filter(slug=slug).exists():
+            return
+        indicator = services.indicator_create(
+            name=f"Taux fictif de démonstration ({plural})",
+            slug=slug,
+            level=spec.level,
+            unit="points",
+            source="region27, données générées (region27/evaluation/synthetic.py)",
+            description=(
+                "Données FICTIVES, générées pour la démonstration : elles ne décrivent aucun "
+                f"territoire réel. Un effet de {spec.true_effect:+} points est injecté dans le "
+                f"territoire {spec.treated} à partir de {spec.treatment_year}."
+            ),
+        )
+        _header, _sep, body = panel_csv.partition("\n")
+        report = services.indicator_import_csv(
+            indicator=indicator, data="code,periode,valeur\n" + body
+        )
+        self.stdout.write(f"{slug}: indicateur, {report.created} valeurs.")
 
 
 LEVEL_NOUNS: dict[str, tuple[str, str]] = {
