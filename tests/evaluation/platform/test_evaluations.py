@@ -215,8 +215,10 @@ def test_robustness_checks_stored_shown_and_downloadable(
     html = client.get(evaluation.get_absolute_url()).content.decode()
     for text in ("Retrait d", "Placebo temporel", "Doubles différences", "tendances parallèles"):
         assert text in html
-    svg = client.get(reverse("evaluation:svg", args=[evaluation.pk, "evenement"]))
-    assert svg.status_code == 200 and 'role="img"' in svg.content.decode()
+    for plot in ("evenement", "retrait"):
+        svg = client.get(reverse("evaluation:svg", args=[evaluation.pk, plot]))
+        assert svg.status_code == 200 and 'role="img"' in svg.content.decode()
+        assert "<desc" in svg.content.decode()
     for table, n in (
         ("retrait", len(positive)),
         ("placebo-temporel", 7),

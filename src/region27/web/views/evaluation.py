@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from typing import Any
 
 from django.contrib import messages
@@ -92,6 +93,26 @@ def _gap_text(report: Report) -> tuple[str, str]:
     return title, desc
 
 
+def _loo_text(report: Report) -> tuple[str, str]:
+    title = _("Écart de %(t)s, sans chacun des territoires de sa 27e région") % {
+        "t": report.treated_name
+    }
+    rob = report.robustness
+    low, high = rob.loo_range if rob and rob.loo_range else (0.0, 0.0)
+    desc = _(
+        "Écart par période avec la 27e région complète (trait épais) et, en gris, avec une "
+        "27e région recalculée sans chacun des %(n)s territoires de poids positif. Écart "
+        "moyen après %(s)s : de %(a)s à %(b)s. Valeurs dans le tableau « Retrait d'un "
+        "témoin »."
+    ) % {
+        "n": len(rob.loo) if rob else 0,
+        "s": report.start_label,
+        "a": report.fmt(low),
+        "b": report.fmt(high),
+    }
+    return title, desc
+
+
 def _event_text(report: Report) -> tuple[str, str]:
     title = _("Étude d'événement : écart de %(t)s aux témoins, période par période") % {
         "t": report.treated_name
@@ -125,6 +146,7 @@ def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["series_title"], context["series_desc"] = _series_text(report)
         context["gap_title"], context["gap_desc"] = _gap_text(report)
         context["event_title"], context["event_desc"] = _event_text(report)
+        context["loo_title"], context["loo_desc"] = _loo_text(report)
     return render(request, "evaluation/detail.html", context)
 
 
@@ -161,6 +183,19 @@ def evaluation_svg(request: HttpRequest, pk: int, plot: str) -> HttpResponse:
             labels=report.labels,
             gaps=[r["gap"] for r in rows],
             placebo_gaps=report.placebo_gap_lists,
+            start_index=report.start_index,
+            ylabel=report.unit,
+            title=title,
+            desc=desc,
+        )
+    elif plot == "retrait" and report.robustness and report.robustness.loo:
+        title, desc = _loo_text(report)
+        svg = gap_svg(
+            labels=report.labels,
+            gaps=[r["gap"] for r in rows],
+            placebo_gaps=[
+                [f["gaps"].get(r["key"], math.nan) for r in rows] for f in report.robustness.loo
+            ],
             start_index=report.start_index,
             ylabel=report.unit,
             title=title,
