@@ -24,3 +24,7 @@ class Command(BaseCommand):
             "demo_data",  # last: it prints the demonstration accounts
         ):
             call_command(name, stdout=self.stdout, stderr=self.stderr)
+        # After the organisations (demo_data) and the fictitious indicators (panels).
+        from region27.evaluation.demo import build_demo_experiment
+
+        build_demo_experiment(self.stdout.write)
