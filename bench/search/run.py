@@ -1,5 +1,10 @@
 """Search latency: the JSON endpoint against the floor (the raw full-text query).
 
+Also prints the reindex throughput (`--reindex`, wall-clock and per CPU-second), the
+facet arrays' cold load, the time to patch them after one index write (rolled back),
+the endpoint's CPU time per request, and the load average at the start and end: the
+machine may be shared, and the relative figures are the ones to read.
+
 Run on a database filled by `region27 bench-data --entries N` (see
 bench/results/search.md for the exact commands):
 
