@@ -73,3 +73,77 @@ def test_first_tab_focuses_skip_link(page: Any, site_data: SiteData) -> None:
     expect(focused).to_be_visible()  # a skip link must show when it has focus
     page.keyboard.press("Enter")
     expect(page.locator("main#contenu")).to_be_focused()
+
+
+def test_evaluation_pages_have_no_serious_axe_violation(
+    new_context: Any, axe_source: str, site_data: SiteData
+) -> None:
+    """Indicators, the evaluation request form, an evaluation with its plots and the
+    brief, the journal: public pages and an agent's form."""
+    import datetime as dt
+    import math
+
+    from region27.accounts.models import Role
+    from region27.evaluation import services
+    from region27.evaluation.models import Evaluation
+    from region27.territories.models import Level
+    from tests import factories
+
+    deps = [site_data.territory] + [
+        factories.territory(Level.DEPARTEMENT, f"{n:02d}", name=f"Département {n:02d}")
+        for n in (1, 3, 5, 7, 9, 11)
+    ]
+    org = site_data.organisation
+    admin = factories.member(org, Role.ADMIN, email="admin@exemple.fr")
+    indicator = services.indicator_create(
+        name="Taux de retour à l'emploi", level=Level.DEPARTEMENT, organisation=org, by=admin
+    )
+    rows = ["code;periode;valeur"] + [
+        f"{d.code};{y};{40 + 3 * i + 0.5 * (y - 2008) + math.sin(y + i):.3f}"
+        for i, d in enumerate(deps)
+        for y in range(2008, 2020)
+    ]
+    services.indicator_import_csv(indicator=indicator, data="\n".join(rows), by=admin)
+    experiment = factories.entry(
+        org,
+        site_data.agent,
+        kind="experiment",
+        status="published",
+        title="Accompagnement renforcé",
+        territories=[site_data.territory],
+        detail={"hypothesis": "Essai.", "start_date": dt.date(2015, 1, 1)},
+    )
+    services.experiment_set_indicators(
+        experiment=experiment.experiment, by=admin, indicators=[indicator]
+    )
+    services.evaluation_request(
+        by=admin, experiment=experiment.experiment, indicator=indicator, placebos=True
+    )
+    evaluation = Evaluation.objects.get(experiment=experiment.experiment)
+    assert evaluation.status == "done", evaluation.error
+    page = new_context(bypass_csp=True).new_page()
+    failures = []
+    public = [
+        "/indicateurs/",
+        indicator.get_absolute_url(),
+        "/evaluations/",
+        evaluation.get_absolute_url(),
+        f"{evaluation.get_absolute_url()}argumentaire/",
+        "/journal/",
+    ]
+    for path in public:
+        try:
+            _check(page, axe_source, path)
+        except AssertionError as exc:
+            failures.append(str(exc))
+    login(page, admin.email)
+    for path in (
+        f"/experimentations/{experiment.slug}/evaluer/",
+        "/indicateurs/nouveau/",
+        f"{indicator.get_absolute_url()}importer/",
+    ):
+        try:
+            _check(page, axe_source, path)
+        except AssertionError as exc:
+            failures.append(str(exc))
+    assert not failures, "\n\n".join(failures)
