@@ -179,3 +179,37 @@ def test_first_write_after_the_migration_is_patched(org_agent: tuple[Any, Any]) 
     factories.entry(org, agent, status="published", title="Premier")
     current, full = patched()
     assert not full and current.size == before.size + 1
+
+
+def test_a_new_process_starts_from_the_snapshot(org_agent: tuple[Any, Any]) -> None:
+    org, agent = org_agent
+    entry = factories.entry(org, agent, status="published", title="Cantines", themes=["sante"])
+    loaded, full = patched()
+    assert full  # a full load writes the snapshot
+    store.forget()  # a new process
+    current, full = patched()
+    assert not full and snapshot(current) == snapshot(loaded)
+    # Written since the snapshot: the new process catches up from the change log.
+    catalog_services.entry_update(entry=entry, by=agent, themes=["culture"])
+    store.forget()
+    current, full = patched()
+    assert not full
+    assert snapshot(current) == reloaded()
+    assert snapshot(current)["facets"]["theme"] == {"culture": 1}
+
+
+def test_a_snapshot_of_a_rolled_back_state_is_not_used(org_agent: tuple[Any, Any]) -> None:
+    org, agent = org_agent
+    entry = factories.entry(org, agent, status="published", title="Budget", themes=["sante"])
+    with pytest.raises(RuntimeError), transaction.atomic():
+        catalog_services.entry_update(entry=entry, by=agent, themes=["finances"])
+        store.forget()
+        _inside, full = patched()
+        assert full  # the snapshot now stands for a state about to be rolled back
+        raise RuntimeError
+    catalog_services.entry_update(entry=entry, by=agent, themes=["culture"])
+    store.forget()
+    current, full = patched()
+    assert full
+    assert snapshot(current)["facets"]["theme"] == {"culture": 1}
+    assert snapshot(current) == reloaded()

@@ -22,17 +22,27 @@ and a task worker share it):
   over the whole index). A gap it cannot bridge (rollback, too many changes, a full
   reindex, pruned log) means a full reload;
 * new arrays replace the old ones as a whole (copy on write): a search running in
-  another thread keeps reading a consistent state.
+  another thread keeps reading a consistent state;
+* after a full load, the arrays are written to a snapshot file tagged with their
+  `(seq, token)` (`DATA_DIR/search/`). A new process starts from it if the database
+  vouches for that state — the same `(seq, token)` now, or a logged change with them —
+  and catches up from the log; otherwise it loads everything.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import threading
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.db import connections
 
 from region27.catalog.models import Status
@@ -445,6 +455,82 @@ def _read_title_order(alias: str, store: FacetStore) -> None:
     store.title_rank[rows] = np.flatnonzero(found).astype(np.float64)
 
 
+# A snapshot of the arrays on disk, so that a new process (a worker starting) reads
+# them in a fraction of a second and catches up from the change log, instead of
+# reading the whole index. Written after every full load.
+SNAPSHOT_FORMAT = 1
+
+
+def _snapshot_path(alias: str) -> Path:
+    db = connections[alias].settings_dict
+    where = "|".join(str(db.get(k) or "") for k in ("ENGINE", "HOST", "PORT", "NAME"))
+    key = hashlib.sha256(where.encode()).hexdigest()[:16]
+    return Path(settings.DATA_DIR) / "search" / f"facets-{alias}-{key}.npz"
+
+
+def _save_snapshot(alias: str, store: FacetStore) -> None:
+    """Write the arrays next to the database's other files (best effort)."""
+    if not store.token:
+        return  # the state of a new database: not unique across databases
+    arrays: dict[str, np.ndarray] = {
+        "ids": store.ids,
+        "published": store.published,
+        "org_ids": store.org_ids,
+        "dates": store.dates,
+        "title_rank": store.title_rank,
+        "boost": store.boost,
+    }
+    for name, facet in store.facets.items():
+        arrays[f"{name}.doc"] = facet.pair_doc
+        arrays[f"{name}.val"] = facet.pair_val
+        arrays[f"{name}.values"] = np.array(facet.values, dtype=str)
+    meta = {
+        "format": SNAPSHOT_FORMAT,
+        "seq": store.seq,
+        "token": store.token,
+        "facets": list(store.facets),
+    }
+    path = _snapshot_path(alias)
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with temporary.open("wb") as out:
+            np.savez(out, meta=np.array([json.dumps(meta)]), **arrays)
+        os.replace(temporary, path)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+
+
+def _load_snapshot(alias: str) -> FacetStore | None:
+    """The arrays of the last snapshot, whatever state they stand for (None if none)."""
+    try:
+        with np.load(_snapshot_path(alias), allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"][0]))
+            if meta["format"] != SNAPSHOT_FORMAT or meta["facets"] != list(FACET_COLUMNS):
+                return None
+            store = FacetStore(
+                token=str(meta["token"]),
+                ids=data["ids"],
+                published=data["published"],
+                org_ids=data["org_ids"],
+                dates=data["dates"],
+                title_rank=data["title_rank"],
+                boost=data["boost"],
+                seq=int(meta["seq"]),
+            )
+            for name in FACET_COLUMNS:
+                values = [str(v) for v in data[f"{name}.values"].tolist()]
+                store.facets[name] = Facet(
+                    values=values,
+                    codes={v: i for i, v in enumerate(values)},
+                    pair_doc=data[f"{name}.doc"],
+                    pair_val=data[f"{name}.val"],
+                )
+    except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile):
+        return None
+    return store
+
+
 _CACHE: dict[str, FacetStore] = {}
 _LOCK = threading.Lock()
 
@@ -464,10 +550,17 @@ def get_store(alias: str = "default") -> FacetStore:
         if store is not None and (store.seq, store.token) == (seq, token):
             return store
         fresh = None
-        if store is not None and seq > store.seq:
+        if store is None:
+            # A new process: start from the snapshot if this database's change log
+            # vouches for its state (same seq and token, or a change after them).
+            store = _load_snapshot(alias)
+            if store is not None and (store.seq, store.token) == (seq, token):
+                fresh = store
+        if fresh is None and store is not None and seq > store.seq:
             fresh = _catch_up(alias, store)
         if fresh is None:
             fresh = _load(alias)
+            _save_snapshot(alias, fresh)
         _CACHE[alias] = fresh
     return fresh
 
