@@ -495,7 +495,8 @@ def _save_snapshot(alias: str, store: FacetStore) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with temporary.open("wb") as out:
-            np.savez(out, meta=np.array([json.dumps(meta)]), **arrays)
+            save: Any = np.savez  # its stubs type **kwargs as the `allow_pickle` flag
+            save(out, meta=np.array([json.dumps(meta)]), **arrays)
         os.replace(temporary, path)
     except OSError:
         temporary.unlink(missing_ok=True)
