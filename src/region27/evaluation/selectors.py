@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
 
-from region27.catalog.models import Entry
+from region27.catalog.models import Distribution, Entry
 from region27.catalog.selectors import entries_visible_to
 from region27.evaluation.models import Evaluation, Indicator, IndicatorValue
 
@@ -105,4 +105,18 @@ def evaluable_experiments(*, user: Any) -> QuerySet[Entry]:
         .filter(kind="experiment", organisation_id__in=orgs)
         .exclude(status="archived")
         .order_by("title")
+    )
+
+
+def importable_distributions(*, user: Any, organisation: Any) -> QuerySet[Distribution]:
+    """CSV files of the organisation's datasets that `user` may see: the values of an
+    indicator can be imported from them instead of uploading the file again."""
+    if organisation is None:
+        return Distribution.objects.none()
+    visible = entries_visible_to(user).filter(organisation=organisation, kind="dataset")
+    return (
+        Distribution.objects.filter(entry__in=visible.values("pk"), format__iexact="CSV")
+        .exclude(file="")
+        .select_related("entry")
+        .order_by("entry__title", "position", "pk")
     )

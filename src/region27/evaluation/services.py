@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from region27.accounts.models import Organisation
 from region27.accounts.policy import Action, can, role_in
-from region27.catalog.models import Entry
+from region27.catalog.models import Distribution, Entry
 from region27.catalog.services import _record as catalog_record
 from region27.core.errors import NotAllowed
 from region27.evaluation.models import (
@@ -199,6 +199,8 @@ class ImportReport:
 _CODE_COLS = ("code", "territoire", "code_territoire", "codgeo", "territory")
 _PERIOD_COLS = ("periode", "période", "period", "annee", "année", "year")
 _VALUE_COLS = ("valeur", "value")
+# Columns of a wide table that name the territory (kept for people, ignored here).
+_LABEL_COLS = ("libelle", "libellé", "libgeo", "nom", "name", "label")
 
 
 def _pick(header: list[str], names: Sequence[str]) -> int | None:
@@ -207,6 +209,56 @@ def _pick(header: list[str], names: Sequence[str]) -> int | None:
         if n in low:
             return low.index(n)
     return None
+
+
+def _wide_periods(header: list[str], code_column: int) -> list[tuple[int, str]] | None:
+    """The period columns of a wide header (every other column is a period), or None."""
+    periods = []
+    for index, cell in enumerate(header):
+        label = cell.strip()
+        if index == code_column or label.lower() in _LABEL_COLS:
+            continue
+        try:
+            parse_period(label)
+        except PeriodError:
+            return None
+        periods.append((index, label))
+    return periods or None
+
+
+def _long_cells(
+    rows: list[list[str]], dialect: str, report: ImportReport
+) -> list[tuple[int, str, str, str]] | None:
+    """(line, code, period, raw value) of every non-empty cell, from a long or a wide
+    table; None (with the reason in the report) when the header is neither."""
+    header = rows[0]
+    ci, pi, vi = _pick(header, _CODE_COLS), _pick(header, _PERIOD_COLS), _pick(header, _VALUE_COLS)
+    cells: list[tuple[int, str, str, str]] = []
+    if ci is not None and pi is not None and vi is not None:
+        for line, row in enumerate(rows[1:], start=2):
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) <= max(ci, pi, vi):
+                report.refused.append(RefusedRow(line, "missing_column", dialect.join(row)))
+                continue
+            cells.append((line, row[ci].strip(), row[pi].strip(), row[vi]))
+        return cells
+    periods = _wide_periods(header, ci) if ci is not None else None
+    if ci is None or periods is None:
+        report.refused.append(RefusedRow(1, "missing_column", ";".join(header)))
+        return None
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) <= ci:
+            report.refused.append(RefusedRow(line, "missing_column", dialect.join(row)))
+            continue
+        code = row[ci].strip()
+        for index, period in periods:
+            raw = row[index] if index < len(row) else ""
+            if raw.strip():  # an empty cell of a wide table is a missing value, not an error
+                cells.append((line, code, period, raw))
+    return cells
 
 
 def _parse_value(text: str) -> float | None:
@@ -239,9 +291,13 @@ def _decode(data: bytes | str) -> str:
 def indicator_import_csv(
     *, indicator: Indicator, data: bytes | str, by: Any = None
 ) -> ImportReport:
-    """Import values from a long CSV (territory code, period, value; `,` or `;`).
+    """Import values from a CSV (`,` or `;`), long or wide:
 
-    Every refused row is reported with its line and reason; valid rows are stored.
+    * long: one row per territory and period, columns code, periode, valeur;
+    * wide: one row per territory, a code column then one column per period
+      (`code;2018;2019;2020`), as spreadsheets and INSEE tables often have it.
+
+    Every refused cell is reported with its line and reason; valid values are stored.
     A value already stored for the same territory and period is refused as a duplicate.
     An import that stores values appends one journal record (the digest of all values).
     """
@@ -258,10 +314,8 @@ def indicator_import_csv(
     report = ImportReport()
     if not rows:
         return report
-    header = rows[0]
-    ci, pi, vi = _pick(header, _CODE_COLS), _pick(header, _PERIOD_COLS), _pick(header, _VALUE_COLS)
-    if ci is None or pi is None or vi is None:
-        report.refused.append(RefusedRow(1, "missing_column", ";".join(header)))
+    cells = _long_cells(rows, dialect, report)
+    if cells is None:
         return report
     territories = {
         t.code: t.pk for t in Territory.objects.filter(level=indicator.level).only("pk", "code")
@@ -275,16 +329,13 @@ def indicator_import_csv(
     granularity = {parse_period(p)[0] for _t, p in list(existing)[:1]}
     seen: set[tuple[int, str]] = set()
     new: list[IndicatorValue] = []
-    for line, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) <= max(ci, pi, vi):
-            report.refused.append(RefusedRow(line, "missing_column", dialect.join(row)))
-            continue
-        code, period, raw = row[ci].strip(), row[pi].strip(), row[vi]
+    unknown_lines: set[int] = set()
+    for line, code, period, raw in cells:
         tid = territories.get(code)
         if tid is None:
-            report.refused.append(RefusedRow(line, "unknown_territory", code))
+            if line not in unknown_lines:  # once per line, even in a wide table
+                unknown_lines.add(line)
+                report.refused.append(RefusedRow(line, "unknown_territory", code))
             continue
         try:
             gran, _ordinal = parse_period(period)
@@ -312,6 +363,44 @@ def indicator_import_csv(
     if new:
         _journal_indicator(indicator, action="update", by=by)
     return report
+
+
+def indicator_import_distribution(
+    *, indicator: Indicator, distribution: Distribution, by: Any
+) -> ImportReport:
+    """Import values from a CSV file already published in the catalog (a dataset's
+    distribution that `by` may see), long or wide as `indicator_import_csv` reads it."""
+    from region27.accounts.policy import can_view
+
+    if not can_view(by, distribution.entry):
+        raise NotAllowed()
+    if not distribution.file:
+        raise ValidationError(
+            _("Ce fichier est un lien vers un autre site : téléchargez-le puis déposez-le."),
+            code="not_a_file",
+        )
+    if (distribution.format or "").upper() not in ("CSV", "TXT", ""):
+        raise ValidationError(
+            _("Seuls les fichiers CSV peuvent être importés (celui-ci est en %(f)s).")
+            % {"f": distribution.format},
+            code="not_csv",
+        )
+    limit = int(getattr(settings, "REGION27_INDICATOR_IMPORT_MAX_BYTES", 50_000_000))
+    if (distribution.size or 0) > limit:
+        raise ValidationError(
+            _("Fichier trop volumineux pour un import d'indicateur (%(n)s octets au plus).")
+            % {"n": limit},
+            code="too_large",
+        )
+    with distribution.file.open("rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise ValidationError(
+            _("Fichier trop volumineux pour un import d'indicateur (%(n)s octets au plus).")
+            % {"n": limit},
+            code="too_large",
+        )
+    return indicator_import_csv(indicator=indicator, data=data, by=by)
 
 
 # --- Experiments ----------------------------------------------------------------------------

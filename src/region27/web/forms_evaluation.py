@@ -64,24 +64,50 @@ class IndicatorForm(forms.Form):
         field.queryset = organisations
 
 
+class DistributionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.entry.title} — {obj.title}"
+
+
 class IndicatorImportForm(forms.Form):
     file = forms.FileField(
         label=_("Fichier CSV"),
+        required=False,
         help_text=_(
-            "Une ligne par territoire et période, avec trois colonnes : code (code COG du "
-            "territoire), periode (2019, 2019-Q2 ou 2019-03) et valeur. Séparateur virgule "
-            "ou point-virgule ; décimales avec un point ou une virgule."
+            "Format long : une ligne par territoire et période, avec trois colonnes : code "
+            "(code COG du territoire), periode (2019, 2019-Q2 ou 2019-03) et valeur. Ou "
+            "format large : une colonne code puis une colonne par période (2018, 2019…). "
+            "Séparateur virgule ou point-virgule ; décimales avec un point ou une virgule."
         ),
     )
+    distribution = DistributionChoiceField(
+        label=_("Ou un fichier CSV déjà publié par l'organisation"),
+        queryset=None,
+        required=False,
+        empty_label=_("— aucun —"),
+    )
 
-    def __init__(self, *args: Any, refused_message: str = "", **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, refused_message: str = "", distributions: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.refused_message = refused_message
+        field = self.fields["distribution"]
+        field.queryset = distributions  # type: ignore[attr-defined]
+        if distributions is None or not distributions.exists():
+            del self.fields["distribution"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if self.refused_message:
             raise ValidationError({"file": self.refused_message})
+        chosen = [name for name in ("file", "distribution") if data.get(name)]
+        if len(chosen) != 1:
+            target = "file" if "distribution" not in self.fields else None
+            self.add_error(
+                target,
+                _("Déposez un fichier CSV ou choisissez un fichier déjà publié, l'un des deux."),
+            )
         return data
 
 

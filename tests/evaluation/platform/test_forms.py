@@ -151,7 +151,8 @@ def test_import_refused_rights_and_bad_input(owned: dict[str, Any], client: Clie
     assert client.post(url, _upload(good)).status_code == 403
     _login(client, owned["agent"])
     missing = client.post(url, {})
-    assert missing.status_code == 400 and "Ce champ est obligatoire." in missing.content.decode()
+    assert missing.status_code == 400
+    assert "Déposez un fichier CSV ou choisissez" in missing.content.decode()
     garbage = client.post(url, _upload(b"\x81\x8d\x8f\x90\x9d" * 20))
     assert garbage.status_code == 400
     assert "pas un texte lisible" in garbage.content.decode()
@@ -289,3 +290,41 @@ def test_experiment_indicators_form(setting: dict[str, Any], client: Client) -> 
     assert bad.status_code == 400 and "Rien n'a été enregistré" in bad.content.decode()
     assert list(entry.experiment.indicators.all()) == [setting["indicator"]]
     assert client.post(url, {"action": "autre"}).status_code == 404
+
+
+def test_import_from_a_published_csv(owned: dict[str, Any], client: Client) -> None:
+    """An agent imports the values from a CSV the organisation already published."""
+    from region27.catalog import services as catalog_services
+
+    org, agent, indicator = owned["org"], owned["agent"], owned["indicator"]
+    dataset = factories.entry(org, agent, kind="dataset", status="published")
+    csv_file = catalog_services.distribution_add(
+        entry=dataset,
+        by=agent,
+        title="Chômage par département",
+        file=SimpleUploadedFile("chomage.csv", b"code;2019;2020\n29;7,5;7,1\n35;6,1;5,9\n"),
+    )
+    catalog_services.distribution_add(
+        entry=dataset, by=agent, title="Lien", url="https://exemple.fr/autre.csv", format="CSV"
+    )
+    url = reverse("evaluation:indicator_import", args=[indicator.slug])
+    _login(client, agent)
+    page = client.get(url).content.decode()
+    assert "Chômage par département" in page and "Lien" not in page  # files only
+    both = client.post(
+        url, {**_upload(b"code,periode,valeur\n29,2019,1\n"), "distribution": csv_file.pk}
+    )
+    assert both.status_code == 400 and not IndicatorValue.objects.exists()
+    response = client.post(url, {"distribution": csv_file.pk})
+    assert response.status_code == 200, response.content.decode()[-500:]
+    assert "4 valeurs enregistrées." in response.content.decode()
+    assert IndicatorValue.objects.filter(indicator=indicator).count() == 4
+    # another organisation's file is not offered, and cannot be forced
+    other = factories.organisation()
+    other_agent = factories.member(other, "agent")
+    foreign = factories.entry(other, other_agent, kind="dataset", status="published")
+    foreign_csv = catalog_services.distribution_add(
+        entry=foreign, by=other_agent, title="Ailleurs", file=SimpleUploadedFile("a.csv", b"x\n")
+    )
+    forced = client.post(url, {"distribution": foreign_csv.pk})
+    assert forced.status_code == 400

@@ -45,3 +45,30 @@ def test_import_missing_column(db: Any) -> None:
     indicator = services.indicator_create(name="X", level=Level.DEPARTEMENT)
     report = services.indicator_import_csv(indicator=indicator, data="a,b\n1,2\n")
     assert report.reasons() == {"missing_column": 1}
+
+
+def test_import_wide_table(db: Any) -> None:
+    """One row per territory, one column per period (with a label column, as INSEE
+    tables have it); empty cells are missing values, an unknown code is refused once."""
+    factories.territory(Level.DEPARTEMENT, code="29", name="Finistère")
+    factories.territory(Level.DEPARTEMENT, code="35", name="Ille-et-Vilaine")
+    indicator = services.indicator_create(name="Chômage", level=Level.DEPARTEMENT)
+    data = (
+        "CODGEO;LIBGEO;2018;2019;2020\n"
+        "29;Finistère;7,2;7,5;\n"
+        "35;Ille-et-Vilaine;6;6,1;n.d.\n"
+        "99;Inconnu;1;2;3\n"
+    )
+    report = services.indicator_import_csv(indicator=indicator, data=data)
+    assert report.created == 4
+    assert [(r.line, r.reason, r.value) for r in report.refused] == [
+        (3, "non_numeric", "n.d."),
+        (4, "unknown_territory", "99"),
+    ]
+    stored = dict(
+        IndicatorValue.objects.filter(territory__code="29").values_list("period", "value")
+    )
+    assert stored == {"2018": 7.2, "2019": 7.5}
+    # a header that is neither long nor wide
+    bad = services.indicator_import_csv(indicator=indicator, data="code;2019;total\n29;1;2\n")
+    assert bad.reasons() == {"missing_column": 1} and bad.created == 0

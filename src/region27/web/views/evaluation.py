@@ -31,6 +31,7 @@ from region27.evaluation.selectors import (
     evaluable_experiments,
     evaluation_get,
     evaluations_of,
+    importable_distributions,
     indicator_evaluations,
     indicator_experiments,
     indicator_get,
@@ -476,6 +477,9 @@ def indicator_import(request: HttpRequest, slug: str) -> HttpResponse:
         request.POST if request.method == "POST" else None,
         request.FILES if request.method == "POST" else None,
         refused_message=_too_large(refused) if refused else "",
+        distributions=importable_distributions(
+            user=request.user, organisation=indicator.organisation
+        ),
     )
     report = None
     status = 200
@@ -483,9 +487,18 @@ def indicator_import(request: HttpRequest, slug: str) -> HttpResponse:
         status = 400
         if form.is_valid():
             try:
-                report = services.indicator_import_csv(
-                    indicator=indicator, data=form.cleaned_data["file"].read(), by=request.user
-                )
+                if form.cleaned_data.get("distribution") is not None:
+                    report = services.indicator_import_distribution(
+                        indicator=indicator,
+                        distribution=form.cleaned_data["distribution"],
+                        by=request.user,
+                    )
+                else:
+                    report = services.indicator_import_csv(
+                        indicator=indicator,
+                        data=form.cleaned_data["file"].read(),
+                        by=request.user,
+                    )
             except ValidationError as error:
                 _attach(error, form)
             else:
