@@ -213,3 +213,18 @@ def test_a_snapshot_of_a_rolled_back_state_is_not_used(org_agent: tuple[Any, Any
     assert full
     assert snapshot(current)["facets"]["theme"] == {"culture": 1}
     assert snapshot(current) == reloaded()
+
+
+def test_after_a_reindex_one_process_loads_the_others_read_its_snapshot(
+    org_agent: tuple[Any, Any],
+) -> None:
+    org, agent = org_agent
+    factories.entry(org, agent, status="published", title="Cantines")
+    stale = store.get_store()
+    search_reindex()
+    _first, full = patched()
+    assert full  # the first process reads the whole index and writes the snapshot
+    store._CACHE["default"] = stale  # another process, still at the state before
+    current, full = patched()
+    assert not full
+    assert snapshot(current) == reloaded()

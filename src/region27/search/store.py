@@ -550,20 +550,27 @@ def get_store(alias: str = "default") -> FacetStore:
         store = _CACHE.get(alias)
         if store is not None and (store.seq, store.token) == (seq, token):
             return store
-        fresh = None
-        if store is None:
-            # A new process: start from the snapshot if this database's change log
-            # vouches for its state (same seq and token, or a change after them).
-            store = _load_snapshot(alias)
-            if store is not None and (store.seq, store.token) == (seq, token):
-                fresh = store
-        if fresh is None and store is not None and seq > store.seq:
-            fresh = _catch_up(alias, store)
+        fresh = _brought_up_to_date(alias, store, seq, token) if store is not None else None
+        if fresh is None:
+            # A new process, or one that cannot catch up (after a full reindex, say):
+            # the snapshot, if this database vouches for its state, then the log.
+            snapshot = _load_snapshot(alias)
+            if snapshot is not None:
+                fresh = _brought_up_to_date(alias, snapshot, seq, token)
         if fresh is None:
             fresh = _load(alias)
             _save_snapshot(alias, fresh)
         _CACHE[alias] = fresh
     return fresh
+
+
+def _brought_up_to_date(alias: str, store: FacetStore, seq: int, token: str) -> FacetStore | None:
+    """The arrays at the state (seq, token) read, from these ones, if the log allows."""
+    if (store.seq, store.token) == (seq, token):
+        return store
+    if seq > store.seq:
+        return _catch_up(alias, store)
+    return None
 
 
 def forget() -> None:
