@@ -321,7 +321,7 @@ def entry_update(
     **changes: Any,
 ) -> Entry:
     """Change an entry's content; a new slug leaves a 301 behind the old one."""
-    entry = Entry.objects.select_for_update().get(pk=entry.pk)
+    entry = Entry.objects.select_for_update(no_key=True).get(pk=entry.pk)
     _require(by, Action.ENTRY_EDIT, entry)
     unknown = set(changes) - set(ENTRY_FIELDS)
     if unknown:
@@ -381,7 +381,7 @@ def _notify_elus(entry: Entry) -> None:
 @transaction.atomic
 def entry_submit(*, entry: Entry, by: User) -> Entry:
     """Ask the élus to validate a draft (or, where none is required, mark it ready)."""
-    entry = Entry.objects.select_for_update().get(pk=entry.pk)
+    entry = Entry.objects.select_for_update(no_key=True).get(pk=entry.pk)
     _require(by, Action.ENTRY_SUBMIT, entry)
     entry.status = Status.SUBMITTED
     entry.submitted_at = timezone.now()
@@ -394,7 +394,7 @@ def entry_submit(*, entry: Entry, by: User) -> Entry:
 
 @transaction.atomic
 def entry_publish(*, entry: Entry, by: User) -> Entry:
-    entry = Entry.objects.select_for_update().get(pk=entry.pk)
+    entry = Entry.objects.select_for_update(no_key=True).get(pk=entry.pk)
     _require(by, Action.ENTRY_PUBLISH, entry)
     entry.status = Status.PUBLISHED
     entry.published_at = timezone.now()
@@ -407,7 +407,7 @@ def entry_publish(*, entry: Entry, by: User) -> Entry:
 @transaction.atomic
 def entry_reject(*, entry: Entry, by: User, comment: str) -> Entry:
     """An élu sends a submitted entry back to its authors, saying why."""
-    entry = Entry.objects.select_for_update().get(pk=entry.pk)
+    entry = Entry.objects.select_for_update(no_key=True).get(pk=entry.pk)
     _require(by, Action.ENTRY_REJECT, entry)
     if not comment.strip():
         raise ValidationError({"comment": _("Dites aux agents ce qui doit changer.")})
@@ -419,7 +419,7 @@ def entry_reject(*, entry: Entry, by: User, comment: str) -> Entry:
 
 @transaction.atomic
 def entry_archive(*, entry: Entry, by: User) -> Entry:
-    entry = Entry.objects.select_for_update().get(pk=entry.pk)
+    entry = Entry.objects.select_for_update(no_key=True).get(pk=entry.pk)
     _require(by, Action.ENTRY_ARCHIVE, entry)
     entry.status = Status.ARCHIVED
     entry.archived_at = timezone.now()
@@ -440,7 +440,7 @@ def distribution_add(
     format: str = "",
 ) -> Distribution:
     """Attach a file or a link to a dataset."""
-    entry = Entry.objects.select_for_update().get(pk=entry.pk)
+    entry = Entry.objects.select_for_update(no_key=True).get(pk=entry.pk)
     _require(by, Action.ENTRY_EDIT, entry)
     if entry.kind != "dataset":
         raise ValidationError(_("Seuls les jeux de données ont des fichiers ou liens."))
@@ -485,7 +485,7 @@ def distribution_add(
 
 @transaction.atomic
 def distribution_remove(*, distribution: Distribution, by: User) -> None:
-    entry = Entry.objects.select_for_update().get(pk=distribution.entry_id)
+    entry = Entry.objects.select_for_update(no_key=True).get(pk=distribution.entry_id)
     _require(by, Action.ENTRY_EDIT, entry)
     # Its current row (a replacement may have been promoted since it was read).
     distribution = Distribution.objects.get(pk=distribution.pk)
@@ -504,7 +504,7 @@ def distribution_remove(*, distribution: Distribution, by: User) -> None:
 @transaction.atomic
 def kit_set_items(*, entry: Entry, by: User, items: Sequence[tuple[Entry, str]]) -> Entry:
     """Replace a kit's ordered list of entries."""
-    entry = Entry.objects.select_for_update().get(pk=entry.pk)
+    entry = Entry.objects.select_for_update(no_key=True).get(pk=entry.pk)
     _require(by, Action.ENTRY_EDIT, entry)
     if entry.kind != "kit":
         raise ValidationError(_("Seuls les kits contiennent d'autres fiches."))

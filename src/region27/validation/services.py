@@ -240,7 +240,7 @@ def schema_version_add(
     version: str = "",
 ) -> SchemaVersion:
     """Add a version to a référentiel (checked as a Table Schema first)."""
-    entry = Entry.objects.select_for_update().get(pk=entry.pk)
+    entry = Entry.objects.select_for_update(no_key=True).get(pk=entry.pk)
     if not can(by, Action.ENTRY_EDIT, entry):
         raise NotAllowed()
     if entry.kind != "schema":
@@ -448,7 +448,7 @@ def distribution_declare_schema(
     *, distribution: Distribution, by: User, schema_version: SchemaVersion | None
 ) -> ValidationRun | None:
     """Declare (or drop) the schema a distribution follows; its file is validated again."""
-    entry = Entry.objects.select_for_update().get(pk=distribution.entry_id)
+    entry = Entry.objects.select_for_update(no_key=True).get(pk=distribution.entry_id)
     if not can(by, Action.ENTRY_EDIT, entry):
         raise NotAllowed()
     if schema_version is None:
@@ -494,7 +494,7 @@ def distribution_replace_file(
     (waiting for a decision, refused, or still being validated) are superseded: their
     reports stay, their files are deleted once the transaction commits.
     """
-    entry = Entry.objects.select_for_update().get(pk=distribution.entry_id)
+    entry = Entry.objects.select_for_update(no_key=True).get(pk=distribution.entry_id)
     if not can(by, Action.ENTRY_EDIT, entry):
         raise NotAllowed()
     distribution = Distribution.objects.select_for_update().get(pk=distribution.pk)
@@ -671,7 +671,7 @@ def run_decide(*, run: ValidationRun, by: User, publish: bool) -> ValidationRun:
     """The agent's choice for a replacement that failed: publish it anyway, or keep the
     previous file (the rejected file stays stored, linked from the report)."""
     run = ValidationRun.objects.select_for_update().get(pk=run.pk)
-    entry = Entry.objects.select_for_update().get(pk=run.distribution.entry_id)
+    entry = Entry.objects.select_for_update(no_key=True).get(pk=run.distribution.entry_id)
     if not can(by, Action.ENTRY_EDIT, entry):
         raise NotAllowed()
     if not run.awaiting_decision:
