@@ -228,3 +228,58 @@ def test_after_a_reindex_one_process_loads_the_others_read_its_snapshot(
     current, full = patched()
     assert not full
     assert snapshot(current) == reloaded()
+
+
+@pytest.mark.parametrize("damage", ["empty", "garbage", "inconsistent"])
+def test_a_damaged_snapshot_is_ignored_and_removed(org_agent: tuple[Any, Any], damage: str) -> None:
+    """A snapshot is a cache: an empty file (a crash while writing), garbage or arrays
+    that do not fit together never reach a search; the file is removed."""
+    org, agent = org_agent
+    factories.entry(org, agent, status="published", title="Cantines", themes=["sante"])
+    loaded, full = patched()
+    assert full
+    path = store._snapshot_path("default")
+    assert path.exists()
+    if damage == "empty":
+        path.write_bytes(b"")
+    elif damage == "garbage":
+        path.write_bytes(b"PK\x03\x04 not really a zip file")
+    else:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {name: data[name] for name in data.files}
+        arrays["theme.doc"] = arrays["theme.doc"] + 1000  # rows that do not exist
+        np.savez(path, **arrays)
+    store.forget()  # a new process
+    current, full = patched()
+    assert full  # read from the database instead
+    assert snapshot(current) == snapshot(loaded)
+    # The bad file was removed, then a good one written by the full load.
+    with np.load(path, allow_pickle=False) as data:
+        assert int(data["theme.doc"].max()) < current.size
+
+
+def test_a_newer_state_of_another_thread_is_served_a_rolled_back_one_is_not(
+    org_agent: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    org, agent = org_agent
+    entry = factories.entry(org, agent, status="published", title="Budget", themes=["sante"])
+    store.get_store()
+    seq, token = store._state("default")
+    catalog_services.entry_update(entry=entry, by=agent, themes=["culture"])
+    newer = store.get_store()  # another thread got there first
+    assert newer.seq > seq
+    # This thread read the older state before the other one published its arrays (the
+    # interleaving is forced here): the newer arrays are served as they are.
+    real_state = store._state
+    reads = iter([(seq, token)])
+    monkeypatch.setattr(store, "_state", lambda alias: next(reads, None) or real_state(alias))
+    with CaptureQueriesContext(connection) as queries:
+        assert store.get_store() is newer
+    assert not any("FROM search_document" in q["sql"] for q in queries.captured_queries)
+    monkeypatch.undo()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        catalog_services.entry_update(entry=entry, by=agent, themes=["finances"])
+        store.get_store()  # arrays of a state about to be rolled back
+        raise RuntimeError
+    current, _full = patched()
+    assert snapshot(current)["facets"]["theme"] == {"culture": 1}

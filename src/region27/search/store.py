@@ -33,9 +33,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
+import tempfile
 import threading
-import zipfile
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +48,8 @@ from django.conf import settings
 from django.db import connections
 
 from region27.catalog.models import Status
+
+logger = logging.getLogger(__name__)
 
 # Facet name -> search_document column; multi-valued columns are space-separated.
 FACET_COLUMNS: dict[str, tuple[str, bool]] = {
@@ -491,15 +495,56 @@ def _save_snapshot(alias: str, store: FacetStore) -> None:
         "facets": list(store.facets),
     }
     path = _snapshot_path(alias)
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    temporary: Path | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with temporary.open("wb") as out:
+        _remove_stale_temporaries(path.parent)
+        handle, name = tempfile.mkstemp(dir=path.parent, prefix=f"{path.name}.", suffix=".tmp")
+        temporary = Path(name)
+        with os.fdopen(handle, "wb") as out:
             save: Any = np.savez  # its stubs type **kwargs as the `allow_pickle` flag
             save(out, meta=np.array([json.dumps(meta)]), **arrays)
+            out.flush()
+            os.fsync(out.fileno())
         os.replace(temporary, path)
-    except OSError:
-        temporary.unlink(missing_ok=True)
+        temporary = None
+    except Exception:  # a cache: never let it fail a search
+        logger.warning("Facet snapshot not written to %s", path, exc_info=True)
+    finally:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
+
+
+def _remove_stale_temporaries(folder: Path, age: float = 3600.0) -> None:
+    """Temporary files left by a process killed while writing (best effort)."""
+    limit = time.time() - age
+    for leftover in folder.glob("*.tmp"):
+        try:
+            if leftover.stat().st_mtime < limit:
+                leftover.unlink()
+        except OSError:
+            continue
+
+
+def _valid(store: FacetStore) -> bool:
+    """The arrays of a snapshot fit together (a damaged file must not reach a search)."""
+    n = store.ids.shape[0]
+    per_row = (store.published, store.org_ids, store.dates, store.title_rank, store.boost)
+    if store.ids.ndim != 1 or any(a.shape != (n,) for a in per_row):
+        return False
+    if n > 1 and not bool(np.all(np.diff(store.ids) > 0)):
+        return False
+    for facet in store.facets.values():
+        if facet.pair_doc.shape != facet.pair_val.shape or facet.pair_doc.ndim != 1:
+            return False
+        if facet.pair_doc.size and (
+            int(facet.pair_doc.min()) < 0
+            or int(facet.pair_doc.max()) >= n
+            or int(facet.pair_val.min()) < 0
+            or int(facet.pair_val.max()) >= len(facet.values)
+        ):
+            return False
+    return True
 
 
 def _load_snapshot(alias: str) -> FacetStore | None:
@@ -527,7 +572,15 @@ def _load_snapshot(alias: str) -> FacetStore | None:
                     pair_doc=data[f"{name}.doc"],
                     pair_val=data[f"{name}.val"],
                 )
-    except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile):
+    except FileNotFoundError:
+        return None
+    except Exception:  # damaged or foreign file: ignore it, and remove it
+        logger.warning("Unreadable facet snapshot, removed", exc_info=True)
+        _snapshot_path(alias).unlink(missing_ok=True)
+        return None
+    if not _valid(store):
+        logger.warning("Inconsistent facet snapshot, removed")
+        _snapshot_path(alias).unlink(missing_ok=True)
         return None
     return store
 
@@ -550,6 +603,10 @@ def get_store(alias: str = "default") -> FacetStore:
         store = _CACHE.get(alias)
         if store is not None and (store.seq, store.token) == (seq, token):
             return store
+        if store is not None and store.seq > seq and _logged(alias, store.seq, store.token):
+            # Another thread brought the arrays past the state read above, to a state
+            # this connection sees: they are as good (and newer).
+            return store
         fresh = _brought_up_to_date(alias, store, seq, token) if store is not None else None
         if fresh is None:
             # A new process, or one that cannot catch up (after a full reindex, say):
@@ -559,9 +616,17 @@ def get_store(alias: str = "default") -> FacetStore:
                 fresh = _brought_up_to_date(alias, snapshot, seq, token)
         if fresh is None:
             fresh = _load(alias)
-            _save_snapshot(alias, fresh)
+            # Only a snapshot of exactly its state: no write committed during the load.
+            if _state(alias) == (fresh.seq, fresh.token):
+                _save_snapshot(alias, fresh)
         _CACHE[alias] = fresh
     return fresh
+
+
+def _logged(alias: str, seq: int, token: str) -> bool:
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT 1 FROM search_change WHERE seq = %s AND token = %s", [seq, token])
+        return cursor.fetchone() is not None
 
 
 def _brought_up_to_date(alias: str, store: FacetStore, seq: int, token: str) -> FacetStore | None:
