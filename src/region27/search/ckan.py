@@ -276,8 +276,9 @@ def ckan_datasets(alias: str = "default") -> DatasetIndex:
         if index is not None and index.store is store and index.token == store.token:
             return index
         index = _build(store, alias)
-        if store.token:
-            _CACHE[alias] = index
+        # Tied to this very store object (same arrays), even on a new database whose
+        # state has no token yet.
+        _CACHE[alias] = index
     return index
 
 
