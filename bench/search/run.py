@@ -130,7 +130,7 @@ def main() -> int:
     if options.reindex:
         print(f"load average before reindex: {load()}")
         cpu = time.process_time()
-        result = search_reindex()
+        result = search_reindex(warm=False)
         cpu = time.process_time() - cpu
         print(
             f"reindex: {result.count} entries in {result.seconds:.1f} s "

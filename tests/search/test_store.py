@@ -131,9 +131,10 @@ def test_a_stale_process_catches_up_or_reloads(org_agent: tuple[Any, Any]) -> No
     store._CACHE["default"] = old
     current, full = patched()
     assert not full and current.size == old.size + 1
-    # After a full reindex, every process reloads.
+    # After a full reindex (not warmed), a process cannot catch up: it reloads.
+    search_reindex(warm=False)
     store._CACHE["default"] = old
-    search_reindex()
+    store._snapshot_path("default").unlink(missing_ok=True)
     current, full = patched()
     assert full
     assert snapshot(current) == reloaded()
@@ -221,12 +222,14 @@ def test_after_a_reindex_one_process_loads_the_others_read_its_snapshot(
     org, agent = org_agent
     factories.entry(org, agent, status="published", title="Cantines")
     stale = store.get_store()
-    search_reindex()
-    _first, full = patched()
-    assert full  # the first process reads the whole index and writes the snapshot
+    with CaptureQueriesContext(connection) as queries:
+        search_reindex()  # warmed: the rebuilding process loads once, writes the snapshot
+    assert any("FROM search_document ORDER BY entry_id" in q["sql"] for q in queries)
+    current, full = patched()
+    assert not full  # its own arrays are current
     store._CACHE["default"] = stale  # another process, still at the state before
     current, full = patched()
-    assert not full
+    assert not full  # it starts from the snapshot, not from the whole index
     assert snapshot(current) == reloaded()
 
 

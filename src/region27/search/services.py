@@ -87,8 +87,14 @@ def search_reindex(
     progress: Callable[[int, int], None] | None = None,
     chunk_size: int = REINDEX_CHUNK,
     alias: str = "default",
+    warm: bool = True,
 ) -> ReindexResult:
-    """Rebuild the whole index from the entries (same rows as `search_index_entry`)."""
+    """Rebuild the whole index from the entries (same rows as `search_index_entry`).
+
+    With `warm`, the facet arrays of the new index are then loaded once here and written
+    as the snapshot that the other processes start from: no web worker pays the full
+    load (11 s at 1,000,000 entries) on its first search after the rebuild.
+    """
     start = time.perf_counter()
     codes = TerritoryCodes()
     codes.preload()
@@ -108,6 +114,11 @@ def search_reindex(
             if progress is not None:
                 progress(done, total)
         backend.bulk_end()
+    if warm:
+        from region27.search import store
+
+        store.forget()
+        store.get_store(alias)
     return ReindexResult(count=done, seconds=time.perf_counter() - start)
 
 
