@@ -9,7 +9,7 @@ import re
 MIN_YEAR = 1900
 MAX_YEAR = 2100
 
-_RE = re.compile(r"^(\d{4})(?:-Q([1-4])|-(0[1-9]|1[0-2]))?$")
+_RE = re.compile(r"^(\d{4})(?:-Q([1-4])|-(0[1-9]|1[0-2]))?$", re.ASCII)
 
 
 class PeriodError(ValueError):

@@ -14,6 +14,10 @@ from django.utils.html import escape
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 
+# Labels come from people (units, territory names): a "$" is a dollar sign, never the
+# start of a math formula (which fails to parse, or renders in italics).
+matplotlib.rcParams["text.parse_math"] = False
+
 TREATED_COLOUR = "#000091"  # bleu France
 SYNTH_COLOUR = "#c9191e"
 PLACEBO_COLOUR = "#b0b0b0"

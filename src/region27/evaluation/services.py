@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from region27.accounts.models import Organisation
 from region27.accounts.policy import Action, can, role_in
@@ -162,14 +163,16 @@ def _free_slug(name: str) -> str:
     return candidate
 
 
+# Marked for translation here, translated where they are shown.
 REFUSAL_REASONS = {
-    "unknown_territory": "code de territoire inconnu",
-    "duplicate": "doublon",
-    "non_numeric": "valeur non numérique",
-    "invalid_period": "période mal écrite (attendu : 2019, 2019-Q2 ou 2019-03)",
-    "out_of_range_period": "période hors limites",
-    "mixed_granularity": "période d'une autre fréquence que les autres",
-    "missing_column": "colonne manquante",
+    "unknown_territory": gettext_noop("code de territoire inconnu"),
+    "duplicate": gettext_noop("doublon"),
+    "non_numeric": gettext_noop("valeur non numérique"),
+    "invalid_period": gettext_noop("période mal écrite (attendu : 2019, 2019-Q2 ou 2019-03)"),
+    "out_of_range_period": gettext_noop("période hors limites"),
+    "mixed_granularity": gettext_noop("période d'une autre fréquence que les autres"),
+    "missing_column": gettext_noop("colonne manquante"),
+    "unknown_column": gettext_noop("colonne ignorée : ni un code, ni un libellé, ni une période"),
 }
 
 
@@ -211,19 +214,24 @@ def _pick(header: list[str], names: Sequence[str]) -> int | None:
     return None
 
 
-def _wide_periods(header: list[str], code_column: int) -> list[tuple[int, str]] | None:
-    """The period columns of a wide header (every other column is a period), or None."""
-    periods = []
+def _wide_periods(
+    header: list[str], code_column: int
+) -> tuple[list[tuple[int, str]], list[str]] | None:
+    """The period columns of a wide header and the names of the columns that are
+    neither a period, the code, a label nor empty (refused); None if no period column."""
+    periods: list[tuple[int, str]] = []
+    unknown: list[str] = []
     for index, cell in enumerate(header):
         label = cell.strip()
-        if index == code_column or label.lower() in _LABEL_COLS:
+        if index == code_column or not label or label.lower() in _LABEL_COLS:
             continue
         try:
             parse_period(label)
         except PeriodError:
-            return None
+            unknown.append(label)
+            continue
         periods.append((index, label))
-    return periods or None
+    return (periods, unknown) if periods else None
 
 
 def _long_cells(
@@ -243,10 +251,13 @@ def _long_cells(
                 continue
             cells.append((line, row[ci].strip(), row[pi].strip(), row[vi]))
         return cells
-    periods = _wide_periods(header, ci) if ci is not None else None
-    if ci is None or periods is None:
+    wide = _wide_periods(header, ci) if ci is not None else None
+    if ci is None or wide is None:
         report.refused.append(RefusedRow(1, "missing_column", ";".join(header)))
         return None
+    periods, unknown = wide
+    for name in unknown:
+        report.refused.append(RefusedRow(1, "unknown_column", name))
     for line, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue

@@ -69,6 +69,31 @@ def test_import_wide_table(db: Any) -> None:
         IndicatorValue.objects.filter(territory__code="29").values_list("period", "value")
     )
     assert stored == {"2018": 7.2, "2019": 7.5}
-    # a header that is neither long nor wide
-    bad = services.indicator_import_csv(indicator=indicator, data="code;2019;total\n29;1;2\n")
+    # a header that is neither long nor wide (no period column)
+    bad = services.indicator_import_csv(indicator=indicator, data="code;total\n29;2\n")
     assert bad.reasons() == {"missing_column": 1} and bad.created == 0
+
+
+def test_periods_are_written_with_ascii_digits(db: Any) -> None:
+    """« ٢٠١٩ » (Arabic-Indic digits) would sit beside « 2019 » for the same territory."""
+    factories.territory(Level.DEPARTEMENT, code="29", name="Finistère")
+    indicator = services.indicator_create(name="Chômage", level=Level.DEPARTEMENT)
+    report = services.indicator_import_csv(
+        indicator=indicator, data="code;periode;valeur\n29;2019;1\n29;٢٠١٩;2\n29;２０２０;3\n"
+    )
+    assert report.created == 1
+    assert report.reasons() == {"invalid_period": 2}
+
+
+def test_wide_table_tolerates_empty_and_unknown_columns(db: Any) -> None:
+    """A trailing separator (spreadsheets add one) gives an empty header cell; an extra
+    column is refused by name, cell by cell, and the periods are still imported."""
+    factories.territory(Level.DEPARTEMENT, code="29", name="Finistère")
+    indicator = services.indicator_create(name="Chômage", level=Level.DEPARTEMENT)
+    report = services.indicator_import_csv(
+        indicator=indicator, data="code;2018;2019;region;\n29;7,2;7,5;53;\n"
+    )
+    assert report.created == 2
+    assert [(r.line, r.reason, r.value) for r in report.refused] == [
+        (1, "unknown_column", "region")
+    ]
