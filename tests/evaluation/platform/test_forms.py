@@ -211,10 +211,13 @@ def test_agent_requests_evaluation(setting: dict[str, Any], client: Client) -> N
     assert evaluation.parameters["exclude_poor_fit"] == 5.0
     assert evaluation.parameters["placebos"] is True
     # Not run yet (the task runs after the commit): the page shows its progress.
+    # No full-page refresh (WCAG 2.2.1): htmx polls the status part, a link reloads.
     html = client.get(evaluation.get_absolute_url()).content.decode()
-    assert '<meta http-equiv="refresh"' in html and "Actualiser" in html and "<progress" in html
+    assert "http-equiv" not in html and "Actualiser" in html and "<progress" in html
+    assert 'hx-trigger="every 10s"' in html and 'hx-select="#evaluation-body"' in html
     html = client.get(url).content.decode()
-    assert '<meta http-equiv="refresh"' in html and evaluation.get_absolute_url() in html
+    assert "http-equiv" not in html and evaluation.get_absolute_url() in html
+    assert 'hx-trigger="every 15s"' in html
 
 
 def test_request_uses_start_date_when_empty(setting: dict[str, Any], client: Client) -> None:
@@ -328,3 +331,32 @@ def test_import_from_a_published_csv(owned: dict[str, Any], client: Client) -> N
     )
     forced = client.post(url, {"distribution": foreign_csv.pk})
     assert forced.status_code == 400
+
+
+def test_plots_of_a_draft_experiment_are_not_publicly_cacheable(
+    setting: dict[str, Any], client: Client
+) -> None:
+    import datetime as dt
+
+    agent = setting["agent"]
+    draft = factories.entry(
+        setting["org"],
+        agent,
+        kind="experiment",
+        status="draft",
+        territories=[setting["treated"]],
+        detail={"hypothesis": "Essai.", "start_date": dt.date(2015, 1, 1)},
+    )
+    for entry in (setting["entry"], draft):
+        evaluation = services.evaluation_request(
+            by=agent, experiment=entry.experiment, indicator=setting["indicator"], placebos=False
+        )
+        services.evaluation_execute(evaluation_id=evaluation.pk)
+    public, private = Evaluation.objects.order_by("pk")
+    svg = reverse("evaluation:svg", args=[public.pk, "serie"])
+    assert client.get(svg)["Cache-Control"] == "public, max-age=3600"
+    svg = reverse("evaluation:svg", args=[private.pk, "serie"])
+    assert client.get(svg).status_code == 404  # anonymous: the draft is not visible
+    _login(client, agent)
+    response = client.get(svg)
+    assert response.status_code == 200 and response["Cache-Control"] == "private, max-age=0"

@@ -218,7 +218,10 @@ def evaluation_svg(request: HttpRequest, pk: int, plot: str) -> HttpResponse:
     else:
         raise Http404(_("Graphique inconnu."))
     response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
-    response["Cache-Control"] = "public, max-age=3600"
+    experiment = evaluation.experiment
+    public = experiment is None or experiment.entry.status == "published"
+    # Shared caches may keep the plot of a public evaluation, never that of a draft's.
+    response["Cache-Control"] = "public, max-age=3600" if public else "private, max-age=0"
     return response
 
 
