@@ -215,3 +215,20 @@ def test_failed_change_leaves_no_stored_document(monkeypatch: pytest.MonkeyPatch
     services.entry_update(entry=study, by=agent, detail={"document": document})
     study.study.refresh_from_db()
     assert study.study.document and storage.exists(study.study.document.name)
+
+
+def test_removing_a_distribution_twice_is_harmless() -> None:
+    """A double click on « Retirer »: the second removal finds nothing and records nothing."""
+    from region27.journal.models import Record
+
+    org = factories.organisation()
+    agent = factories.member(org, Role.AGENT)
+    dataset = factories.entry(org, agent, kind="dataset")
+    upload = SimpleUploadedFile("a.csv", b"a;b\n1;2\n", content_type="text/csv")
+    dist = services.distribution_add(entry=dataset, by=agent, title="A", file=upload)
+    stale = Distribution.objects.get(pk=dist.pk)
+    services.distribution_remove(distribution=dist, by=agent)
+    records = Record.objects.count()
+    services.distribution_remove(distribution=stale, by=agent)
+    assert Record.objects.count() == records
+    assert not Distribution.objects.filter(pk=dist.pk).exists()

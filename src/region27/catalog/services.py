@@ -488,7 +488,10 @@ def distribution_remove(*, distribution: Distribution, by: User) -> None:
     entry = Entry.objects.select_for_update(no_key=True).get(pk=distribution.entry_id)
     _require(by, Action.ENTRY_EDIT, entry)
     # Its current row (a replacement may have been promoted since it was read).
-    distribution = Distribution.objects.get(pk=distribution.pk)
+    current = Distribution.objects.filter(pk=distribution.pk).first()
+    if current is None:
+        return  # removed meanwhile (a second click): nothing left to do, nothing to record
+    distribution = current
     title = distribution.title
     name = distribution.file.name if distribution.file else ""
     storage = distribution.file.storage if distribution.file else None
