@@ -7,7 +7,7 @@ import csv
 import io
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -189,14 +189,28 @@ class RefusedRow:
 
 @dataclass
 class ImportReport:
+    """Values stored, and the refused cells: every one counted by reason, the first
+    `KEEP_REFUSED` kept with their line and content (memory stays bounded)."""
+
     created: int = 0
     refused: list[RefusedRow] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def refuse(self, line: int, reason: str, value: str) -> None:
+        self.counts[reason] = self.counts.get(reason, 0) + 1
+        if len(self.refused) < KEEP_REFUSED:
+            self.refused.append(RefusedRow(line, reason, value[:200]))
+
+    @property
+    def refused_total(self) -> int:
+        return sum(self.counts.values())
 
     def reasons(self) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for r in self.refused:
-            out[r.reason] = out.get(r.reason, 0) + 1
-        return out
+        return dict(self.counts)
+
+
+KEEP_REFUSED = 1000
+IMPORT_BATCH = 2000
 
 
 _CODE_COLS = ("code", "territoire", "code_territoire", "codgeo", "territory")
@@ -235,41 +249,54 @@ def _wide_periods(
 
 
 def _long_cells(
-    rows: list[list[str]], dialect: str, report: ImportReport
-) -> list[tuple[int, str, str, str]] | None:
-    """(line, code, period, raw value) of every non-empty cell, from a long or a wide
-    table; None (with the reason in the report) when the header is neither."""
-    header = rows[0]
+    header: list[str], rows: Iterator[list[str]], dialect: str, report: ImportReport
+) -> Iterator[tuple[int, str, str, str]] | None:
+    """(line, code, period, raw value) of every non-empty cell, read as the rows come, from
+    a long or a wide table; None (with the reason in the report) when the header is
+    neither."""
     ci, pi, vi = _pick(header, _CODE_COLS), _pick(header, _PERIOD_COLS), _pick(header, _VALUE_COLS)
-    cells: list[tuple[int, str, str, str]] = []
     if ci is not None and pi is not None and vi is not None:
-        for line, row in enumerate(rows[1:], start=2):
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) <= max(ci, pi, vi):
-                report.refused.append(RefusedRow(line, "missing_column", dialect.join(row)))
-                continue
-            cells.append((line, row[ci].strip(), row[pi].strip(), row[vi]))
-        return cells
+        return _long_rows(rows, dialect, report, ci, pi, vi)
     wide = _wide_periods(header, ci) if ci is not None else None
     if ci is None or wide is None:
-        report.refused.append(RefusedRow(1, "missing_column", ";".join(header)))
+        report.refuse(1, "missing_column", ";".join(header))
         return None
     periods, unknown = wide
     for name in unknown:
-        report.refused.append(RefusedRow(1, "unknown_column", name))
-    for line, row in enumerate(rows[1:], start=2):
+        report.refuse(1, "unknown_column", name)
+    return _wide_rows(rows, dialect, report, ci, periods)
+
+
+def _long_rows(
+    rows: Iterator[list[str]], dialect: str, report: ImportReport, ci: int, pi: int, vi: int
+) -> Iterator[tuple[int, str, str, str]]:
+    for line, row in enumerate(rows, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) <= max(ci, pi, vi):
+            report.refuse(line, "missing_column", dialect.join(row))
+            continue
+        yield line, row[ci].strip(), row[pi].strip(), row[vi]
+
+
+def _wide_rows(
+    rows: Iterator[list[str]],
+    dialect: str,
+    report: ImportReport,
+    ci: int,
+    periods: list[tuple[int, str]],
+) -> Iterator[tuple[int, str, str, str]]:
+    for line, row in enumerate(rows, start=2):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) <= ci:
-            report.refused.append(RefusedRow(line, "missing_column", dialect.join(row)))
+            report.refuse(line, "missing_column", dialect.join(row))
             continue
         code = row[ci].strip()
         for index, period in periods:
             raw = row[index] if index < len(row) else ""
             if raw.strip():  # an empty cell of a wide table is a missing value, not an error
-                cells.append((line, code, period, raw))
-    return cells
+                yield line, code, period, raw
 
 
 def _parse_value(text: str) -> float | None:
@@ -313,21 +340,43 @@ def indicator_import_csv(
     An import that stores values appends one journal record (the digest of all values).
     """
     _require_indicator_rights(by, indicator.organisation)
+    limit = int(settings.REGION27_INDICATOR_IMPORT_MAX_BYTES)
+    if len(data) > limit:
+        raise ValidationError(
+            _("Fichier trop volumineux pour un import d'indicateur (%(n)s octets au plus).")
+            % {"n": limit},
+            code="too_large",
+        )
+    # One import at a time per indicator: a second one (a double click) waits, then finds
+    # the first one's values and refuses them as duplicates.
+    indicator = Indicator.objects.select_for_update().get(pk=indicator.pk)
     text = _decode(data)
-    dialect = ";" if text.split("\n", 1)[0].count(";") > text.split("\n", 1)[0].count(",") else ","
+    first_line = text.split("\n", 1)[0]
+    dialect = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=dialect)
+    report = ImportReport()
     try:
-        rows = list(csv.reader(io.StringIO(text), delimiter=dialect))
+        header = next(reader, None)
+        if header is None:
+            return report
+        cells = _long_cells(header, reader, dialect, report)
+        if cells is None:
+            return report
+        report.created = _store_cells(indicator, cells, report)
     except csv.Error as exc:
         raise ValidationError(
             _("Le fichier n'est pas un CSV lisible : %(e)s.") % {"e": str(exc)[:200]},
             code="unreadable_file",
         ) from None
-    report = ImportReport()
-    if not rows:
-        return report
-    cells = _long_cells(rows, dialect, report)
-    if cells is None:
-        return report
+    if report.created:
+        _journal_indicator(indicator, action="update", by=by)
+    return report
+
+
+def _store_cells(
+    indicator: Indicator, cells: Iterator[tuple[int, str, str, str]], report: ImportReport
+) -> int:
+    """Check each cell and store the valid values in batches; returns how many."""
     territories = {
         t.code: t.pk for t in Territory.objects.filter(level=indicator.level).only("pk", "code")
     }
@@ -339,41 +388,43 @@ def indicator_import_csv(
     }
     granularity = {parse_period(p)[0] for _t, p in list(existing)[:1]}
     seen: set[tuple[int, str]] = set()
-    new: list[IndicatorValue] = []
+    batch: list[IndicatorValue] = []
+    created = 0
     unknown_lines: set[int] = set()
     for line, code, period, raw in cells:
         tid = territories.get(code)
         if tid is None:
             if line not in unknown_lines:  # once per line, even in a wide table
                 unknown_lines.add(line)
-                report.refused.append(RefusedRow(line, "unknown_territory", code))
+                report.refuse(line, "unknown_territory", code)
             continue
         try:
             gran, _ordinal = parse_period(period)
         except PeriodError as exc:
-            report.refused.append(RefusedRow(line, exc.code, period))
+            report.refuse(line, exc.code, period)
             continue
         if granularity and gran not in granularity:
-            report.refused.append(RefusedRow(line, "mixed_granularity", period))
+            report.refuse(line, "mixed_granularity", period)
             continue
         granularity.add(gran)
         value = _parse_value(raw)
         if value is None:
-            report.refused.append(RefusedRow(line, "non_numeric", raw))
+            report.refuse(line, "non_numeric", raw)
             continue
         key = (tid, period)
         if key in seen or key in existing:
-            report.refused.append(RefusedRow(line, "duplicate", f"{code} {period}"))
+            report.refuse(line, "duplicate", f"{code} {period}")
             continue
         seen.add(key)
-        new.append(
+        batch.append(
             IndicatorValue(indicator=indicator, territory_id=tid, period=period, value=value)
         )
-    IndicatorValue.objects.bulk_create(new, batch_size=2000)
-    report.created = len(new)
-    if new:
-        _journal_indicator(indicator, action="update", by=by)
-    return report
+        if len(batch) >= IMPORT_BATCH:
+            IndicatorValue.objects.bulk_create(batch)
+            created += len(batch)
+            batch = []
+    IndicatorValue.objects.bulk_create(batch)
+    return created + len(batch)
 
 
 def indicator_import_distribution(
@@ -396,7 +447,7 @@ def indicator_import_distribution(
             % {"f": distribution.format},
             code="not_csv",
         )
-    limit = int(getattr(settings, "REGION27_INDICATOR_IMPORT_MAX_BYTES", 50_000_000))
+    limit = int(settings.REGION27_INDICATOR_IMPORT_MAX_BYTES)
     if (distribution.size or 0) > limit:
         raise ValidationError(
             _("Fichier trop volumineux pour un import d'indicateur (%(n)s octets au plus).")

@@ -97,3 +97,28 @@ def test_wide_table_tolerates_empty_and_unknown_columns(db: Any) -> None:
     assert [(r.line, r.reason, r.value) for r in report.refused] == [
         (1, "unknown_column", "region")
     ]
+
+
+def test_large_imports_are_bounded(db: Any, monkeypatch: Any, settings: Any) -> None:
+    """Values are stored in batches, refused cells are all counted but only the first
+    ones kept, and a file over the size limit is refused before it is read."""
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    factories.territory(Level.DEPARTEMENT, code="29", name="Finistère")
+    indicator = services.indicator_create(name="Chômage", level=Level.DEPARTEMENT)
+    monkeypatch.setattr(services, "IMPORT_BATCH", 3)
+    monkeypatch.setattr(services, "KEEP_REFUSED", 4)
+    good = "".join(f"29;{year};{year - 1999}\n" for year in range(2000, 2011))
+    bad = "".join(f"99;{year};1\n" for year in range(2000, 2010))
+    report = services.indicator_import_csv(
+        indicator=indicator, data="code;periode;valeur\n" + good + bad
+    )
+    assert report.created == 11 and IndicatorValue.objects.count() == 11
+    assert report.refused_total == 10 and len(report.refused) == 4
+    assert report.reasons() == {"unknown_territory": 10}
+    settings.REGION27_INDICATOR_IMPORT_MAX_BYTES = 100
+    with pytest.raises(ValidationError) as caught:
+        services.indicator_import_csv(indicator=indicator, data="code;periode;valeur\n" + good)
+    assert caught.value.code == "too_large"
+    assert IndicatorValue.objects.count() == 11

@@ -161,6 +161,11 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 
+# Largest CSV of indicator values imported at once (uploaded or taken from the catalog).
+REGION27_INDICATOR_IMPORT_MAX_BYTES = env.int(
+    "REGION27_INDICATOR_IMPORT_MAX_BYTES", default=20 * 1024 * 1024
+)
+
 # Validation of tables against référentiels (region27.validation).
 # Errors kept in one report: validation stops there and says so (0 = no cap).
 REGION27_VALIDATION_MAX_ERRORS = env.int("REGION27_VALIDATION_MAX_ERRORS", default=10_000)
