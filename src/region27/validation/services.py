@@ -645,8 +645,24 @@ def _swap_file(
     return previous
 
 
+def _lock_for_run(run_id: int) -> ValidationRun | None:
+    """Lock a run's entry, then its distribution, then the run: the order every service
+    that touches a distribution's files follows (entry first), so that two of them never
+    wait for each other (PostgreSQL would abort one as a deadlock)."""
+    ids = (
+        ValidationRun.objects.filter(pk=run_id)
+        .values_list("distribution_id", "distribution__entry_id")
+        .first()
+    )
+    if ids is None:
+        return None
+    Entry.objects.select_for_update(no_key=True).filter(pk=ids[1]).first()
+    Distribution.objects.select_for_update(no_key=True).filter(pk=ids[0]).first()
+    return ValidationRun.objects.select_for_update().filter(pk=run_id).first()
+
+
 def _promote(run: ValidationRun, *, by: Any, decision: str) -> None:
-    distribution = Distribution.objects.select_for_update().get(pk=run.distribution_id)
+    distribution = Distribution.objects.select_for_update(no_key=True).get(pk=run.distribution_id)
     run.previous_file = _swap_file(
         distribution,
         name=run.candidate.name,
@@ -670,8 +686,11 @@ def _promote(run: ValidationRun, *, by: Any, decision: str) -> None:
 def run_decide(*, run: ValidationRun, by: User, publish: bool) -> ValidationRun:
     """The agent's choice for a replacement that failed: publish it anyway, or keep the
     previous file (the rejected file stays stored, linked from the report)."""
-    run = ValidationRun.objects.select_for_update().get(pk=run.pk)
-    entry = Entry.objects.select_for_update(no_key=True).get(pk=run.distribution.entry_id)
+    locked = _lock_for_run(run.pk)
+    if locked is None:
+        raise ValidationError(_("Ce fichier a été retiré entre-temps."))
+    run = locked
+    entry = Entry.objects.get(pk=run.distribution.entry_id)
     if not can(by, Action.ENTRY_EDIT, entry):
         raise NotAllowed()
     if not run.awaiting_decision:
@@ -721,7 +740,8 @@ def run_execute(*, run_id: int) -> ValidationRun | None:
         pct = min(99, int(done * 100 / total))
         if pct >= last[0] + 5:
             last[0] = pct
-            ValidationRun.objects.filter(pk=run_id).update(progress=pct)
+            # Only while running: a run superseded meanwhile keeps its final state.
+            ValidationRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(progress=pct)
 
     report: Report | None = None
     failure: EngineInputError | None = None
@@ -752,7 +772,7 @@ def run_execute(*, run_id: int) -> ValidationRun | None:
 def _run_finish(
     *, run_id: int, report: Report | None, failure: EngineInputError | None
 ) -> ValidationRun | None:
-    run = ValidationRun.objects.select_for_update().filter(pk=run_id).first()
+    run = _lock_for_run(run_id)
     if run is None:
         return None
     if run.decision == Decision.SUPERSEDED:
