@@ -189,7 +189,7 @@ def journal_append(
     action: str,
     kind: str,
     object_id: int,
-    version: int,
+    version: int | None,
     content_hash: str,
     by: Any,
     organisation_id: int | None,
@@ -197,9 +197,14 @@ def journal_append(
     at: dt.datetime | None = None,
     source_id: int | None = None,
 ) -> Record:
-    """Append one record (a Merkle leaf) and the subtrees it completes."""
+    """Append one record (a Merkle leaf) and the subtrees it completes.
+
+    `version=None`: the object's number of records so far, plus one, counted under the
+    append lock (two concurrent changes of one object never get the same number)."""
     _lock()
     seq = _next_seq()
+    if version is None:
+        version = Record.objects.filter(kind=kind, object_id=object_id).count() + 1
     moment = at or timezone.now()
     stamp = rfc3339(moment)
     ref = actor_ref(by)
@@ -281,14 +286,13 @@ def journal_record_state(
     indicator, evaluation): its version is the number of its records so far."""
     from region27.accounts.policy import actor_kind
 
-    version = Record.objects.filter(kind=kind, object_id=object_id).count() + 1
     if not role:
         role = ACTOR_SYSTEM if by is None else str(actor_kind(by))
     return journal_append(
         action=action,
         kind=kind,
         object_id=object_id,
-        version=version,
+        version=None,
         content_hash=sha256_hex(canonical_json(content)),
         by=by,
         organisation_id=organisation_id,
