@@ -147,3 +147,25 @@ def test_evaluation_pages_have_no_serious_axe_violation(
         except AssertionError as exc:
             failures.append(str(exc))
     assert not failures, "\n\n".join(failures)
+
+
+def test_a_running_evaluation_updates_in_place(page: Any, site_data: SiteData) -> None:
+    """No page refresh (WCAG 2.2.1): htmx asks for the status part again until the result
+    is there, then stops."""
+    from region27.evaluation import services
+    from region27.evaluation.management.commands.load_reference_panels import DATA, PROP99
+
+    evaluation = services.evaluation_create_from_panel(
+        title="Proposition 99",
+        source="reference",
+        panel_csv=(DATA / "smoking.csv").read_text(encoding="utf-8"),
+        parameters={**PROP99, "placebos": False},
+        enqueue=False,
+    )
+    page.goto(evaluation.get_absolute_url())
+    expect(page.locator("#evaluation-body[hx-trigger]")).to_have_count(1)
+    expect(page.locator("progress")).to_be_visible()
+    services.evaluation_execute(evaluation_id=evaluation.pk)  # the worker's job
+    expect(page.get_by_role("heading", name="Ce qu'il faut retenir")).to_be_visible(timeout=25_000)
+    expect(page.locator("#evaluation-body[hx-trigger]")).to_have_count(0)
+    assert page.url.endswith(evaluation.get_absolute_url())
