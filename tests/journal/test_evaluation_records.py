@@ -184,3 +184,25 @@ def test_journal_page_names_indicators_and_evaluations(world: dict[str, Any], cl
     assert "Emploi salarié" in html and 'href=""' not in html
     api = client.get("/api/1/journal?kind=evaluation").json()
     assert api["data"][0]["kind"] == "evaluation" and api["data"][0]["entry"] is None
+
+
+def test_state_objects_show_their_journal_history(world: dict[str, Any], client: Any) -> None:
+    """Organisations, indicators and evaluations, like entries, link each of their
+    records on the journal and its inclusion proof."""
+    indicator = services.indicator_create(name="Emploi salarié", level=Level.DEPARTEMENT)
+    services.indicator_import_csv(indicator=indicator, data=_csv(world["deps"]))
+    evaluation = services.evaluation_request(
+        by=world["agent"], experiment=world["entry"].experiment, indicator=indicator,
+        placebos=False,
+    )  # fmt: skip
+    org = world["org"]
+    for kind, object_id, url in (
+        ("organisation", org.pk, org.get_absolute_url()),
+        ("indicator", indicator.pk, indicator.get_absolute_url()),
+        ("evaluation", evaluation.pk, evaluation.get_absolute_url()),
+    ):
+        html = client.get(url).content.decode()
+        assert "Historique sur le journal public" in html, url
+        for record in Record.objects.filter(kind=kind, object_id=object_id):
+            assert f'href="/journal/{record.seq}/"' in html, (url, record.seq)
+            assert f'href="/journal/{record.seq}/#preuve"' in html

@@ -33,6 +33,7 @@ __all__ = [
     "peers",
     "record_list",
     "records_for_entry",
+    "records_for_object",
     "tree_root",
     "tree_size",
 ]
@@ -128,6 +129,12 @@ def record_list(
     if until is not None:
         records = records.filter(time__date__lte=until)
     return records
+
+
+def records_for_object(*, kind: str, object_id: int) -> list[Record]:
+    """The records of an object that keeps only its current state (organisation,
+    indicator, evaluation), oldest first: its history on the public journal."""
+    return list(Record.objects.defer("leaf").filter(kind=kind, object_id=object_id).order_by("seq"))
 
 
 def records_for_entry(*, entry: Any) -> dict[int, Record]:

@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 
 from region27.journal.models import Record
-from region27.journal.selectors import records_for_entry
+from region27.journal.selectors import records_for_entry, records_for_object
 
 register = template.Library()
 
@@ -22,3 +22,18 @@ def journal_records(entry: Any) -> dict[int, Record]:
 def journal_record_of(records: dict[int, Record], number: int) -> Record | None:
     """`{% journal_record_of records version.number as record %}`."""
     return records.get(number)
+
+
+@register.inclusion_tag("journal/_object_history.html")
+def journal_history(kind: str, object_id: int) -> dict[str, Any]:
+    """`{% journal_history "indicator" indicator.pk %}`: the object's records, each linked
+    to its page on the journal and its inclusion proof."""
+    return {"records": records_for_object(kind=kind, object_id=object_id)}
+
+
+@register.filter
+def action_label(action: str) -> str:
+    """The French label of a record's action (`publish` → « publication »)."""
+    from region27.catalog.models.entry import VERSION_ACTIONS
+
+    return str(VERSION_ACTIONS.get(action, action))
