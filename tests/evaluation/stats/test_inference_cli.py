@@ -193,24 +193,19 @@ def test_cli_json_with_placebos(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert len(data["run"]["input_hash"]) == 64
 
 
+def _smoking(*extra: str) -> list[str]:
+    """The Proposition 99 panel's arguments, then `extra`."""
+    return [
+        "--panel",
+        str(DATA / "smoking.csv"),
+        *("--unit", "state", "--time", "year", "--outcome", "cigsale"),
+        *("--treated", "California"),
+        *extra,
+    ]
+
+
 def test_cli_text_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = _cli(
-        [
-            "--panel",
-            str(DATA / "smoking.csv"),
-            "--unit",
-            "state",
-            "--time",
-            "year",
-            "--outcome",
-            "cigsale",
-            "--treated",
-            "California",
-            "--treatment-start",
-            "1989",
-        ],
-        capsys,
-    )
+    code, out, _ = _cli(_smoking("--treatment-start", "1989"), capsys)
     assert code == 0
     assert "Contrôle synthétique" in out
     code, _, err = _cli(
@@ -233,43 +228,8 @@ def test_cli_text_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert code == 2 and "introuvable" in err
     code, _, err = _cli(["--panel", "x.csv"], capsys)
     assert code == 2 and "Arguments invalides" in err
-    code, _, err = _cli(
-        [
-            "--panel",
-            str(DATA / "smoking.csv"),
-            "--unit",
-            "state",
-            "--time",
-            "year",
-            "--outcome",
-            "cigsale",
-            "--treated",
-            "California",
-            "--treatment-start",
-            "1989",
-            "--donor",
-            "California",
-            "--donor",
-            "Utah",
-        ],
-        capsys,
-    )
+    args = _smoking("--treatment-start", "1989", "--donor", "California", "--donor", "Utah")
+    code, _, err = _cli(args, capsys)
     assert code == 2 and "treated_in_donors" in err
-    code, _, err = _cli(
-        [
-            "--panel",
-            str(DATA / "smoking.csv"),
-            "--unit",
-            "state",
-            "--time",
-            "year",
-            "--outcome",
-            "cigsale",
-            "--treated",
-            "California",
-            "--treatment-start",
-            "soon",
-        ],
-        capsys,
-    )
+    code, _, err = _cli(_smoking("--treatment-start", "soon"), capsys)
     assert code == 2 and "nombre" in err
