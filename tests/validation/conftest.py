@@ -39,6 +39,10 @@ class Handler(BaseHTTPRequestHandler):
         port = self.server.server_address[1]
         if self.path == "/schema.json":
             self._send(200, BODY, Content_Type="application/json")
+        elif self.path == "/not-an-object":
+            self._send(200, b"[]", Content_Type="application/json")
+        elif self.path == "/a-path":
+            self._send(200, b'"/etc/hostname"', Content_Type="application/json")
         elif self.path == "/hop":
             self._send(302, Location="/schema.json")
         elif self.path == "/to-loopback":

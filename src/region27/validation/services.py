@@ -126,17 +126,27 @@ def schema_check(
         if len(raw_bytes) > Limits().max_schema_size:
             raise ValidationError({field: _("Le schéma dépasse 5 Mo.")})
         try:
-            text = raw_bytes.decode("utf-8-sig")
+            text = json.loads(raw_bytes.decode("utf-8-sig"))
         except UnicodeDecodeError as error:
             raise ValidationError(
                 {field: _("Le schéma doit être un fichier JSON encodé en UTF-8.")}
             ) from error
+        except json.JSONDecodeError as error:
+            raise ValidationError(
+                {field: _("Le schéma n'est pas un document JSON valide : %(e)s.") % {"e": error}}
+            ) from error
+        # Never a path or a name: the engine would read a file of the server.
+        if not isinstance(text, dict):
+            raise ValidationError(
+                {field: _("Le schéma doit être un objet JSON (entre accolades).")}
+            )
     try:
         schema = load_schema(text, limits=engine_limits())
     except EngineInputError as error:
         raise ValidationError({field: error.message}) from error
-    descriptor = schema.descriptor or (json.loads(text) if isinstance(text, str) else text)
-    return CheckedSchema(descriptor=descriptor, sha256=hashlib.sha256(raw_bytes).hexdigest())
+    return CheckedSchema(
+        descriptor=schema.descriptor or text, sha256=hashlib.sha256(raw_bytes).hexdigest()
+    )
 
 
 def _read_upload(upload: UploadedFile) -> bytes:
@@ -715,7 +725,8 @@ def _open_stored(name: str) -> Any:
         return default_storage.open(name, "rb")
 
 
-def _max_errors() -> int | None:
+def max_errors() -> int | None:
+    """The cap on errors kept in one report (`REGION27_VALIDATION_MAX_ERRORS`; 0: none)."""
     cap = int(settings.REGION27_VALIDATION_MAX_ERRORS)
     return cap if cap > 0 else None
 
@@ -750,7 +761,7 @@ def run_execute(*, run_id: int) -> ValidationRun | None:
         report = validate(
             source,
             run.schema_version.descriptor,
-            max_errors=_max_errors(),
+            max_errors=max_errors(),
             progress=progress,
             limits=engine_limits(),
         )

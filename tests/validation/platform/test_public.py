@@ -106,3 +106,28 @@ def test_public_page_is_rate_limited(client: Client, schemas: None) -> None:
         assert other.get("/valider/").status_code == 200  # reading the page is not counted
         ok = other.post("/valider/", {"file": upload(subventions_csv()), "schema": version.pk})
         assert ok.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/not-an-object", "/a-path"])
+def test_public_page_refuses_a_schema_that_is_not_an_object(
+    client: Client, schemas: None, server: str, path: str
+) -> None:
+    """`[]` gave a 500; a JSON string was read as a path of the server."""
+    with override_settings(REGION27_VALIDATION_ALLOWED_NETWORKS=["127.0.0.2/32"]):
+        response = client.post(
+            "/valider/",
+            {"file": upload(subventions_csv()), "schema_url": server + path, "output": "page"},
+        )
+    assert response.status_code == 400
+    assert "objet JSON" in response.content.decode()
+
+
+@pytest.mark.parametrize("data", [b"/etc/hostname", b'"/etc/hostname"', b"[1, 2]", b"{"])
+def test_schema_check_reads_only_json_objects(db: None, data: bytes) -> None:
+    from django.core.exceptions import ValidationError
+
+    from region27.validation.services import schema_check
+
+    with pytest.raises(ValidationError) as caught:
+        schema_check(data)
+    assert "JSON" in " ".join(caught.value.messages)

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import functools
 import json
-import math
-import time
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -22,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from region27.api.v1.auth import refusal, resolve
 from region27.api.v1.problems import CONTENT_TYPE, problem_response
+from region27.core.ratelimit import client_ip, hit
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 CORS_HEADERS = {
@@ -30,35 +28,6 @@ CORS_HEADERS = {
         "RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After, Location"
     ),
 }
-
-
-def client_ip(request: HttpRequest) -> str:
-    if getattr(settings, "REGION27_API_TRUST_X_FORWARDED_FOR", False):
-        forwarded = request.headers.get("X-Forwarded-For", "")
-        last = forwarded.split(",")[-1].strip()
-        if last:
-            return last[:64]
-    return str(request.META.get("REMOTE_ADDR") or "unknown")[:64]
-
-
-def hit(key: str, limit: int, window: int) -> tuple[bool, int, int]:
-    """Count one request for `key`: (allowed, remaining, seconds until the window resets)."""
-    now = time.time()
-    start = int(now // window) * window
-    reset = max(1, math.ceil(start + window - now))
-    if limit <= 0:
-        return True, 0, reset
-    cache = caches[getattr(settings, "REGION27_API_RATE_CACHE", "default")]
-    name = f"region27:api:rate:{key}:{start}"
-    if cache.add(name, 1, timeout=window + 5):
-        count = 1
-    else:
-        try:
-            count = cache.incr(name)
-        except ValueError:  # expired between add and incr
-            cache.set(name, 1, timeout=window + 5)
-            count = 1
-    return count <= limit, max(0, limit - count), reset
 
 
 def _limits(request: HttpRequest) -> tuple[str, int]:

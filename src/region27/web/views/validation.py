@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import time
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,6 +23,7 @@ from region27.accounts.policy import Action, can
 from region27.catalog.licences import LICENCES
 from region27.catalog.models import Distribution, Entry
 from region27.core.errors import NotAllowed
+from region27.core.ratelimit import client_ip, hit
 from region27.core.uploads import upload_refused
 from region27.validation import services
 from region27.validation.engine import EngineInputError, Report, load_schema, validate
@@ -547,32 +545,11 @@ def schema_version_json(request: HttpRequest, slug: str, version: str) -> HttpRe
 # --- Public validation page ---------------------------------------------------------------
 
 
-def _client_ip(request: HttpRequest) -> str:
-    """As the API counts it: the proxy's last X-Forwarded-For entry when trusted."""
-    if getattr(settings, "REGION27_API_TRUST_X_FORWARDED_FOR", False):
-        last = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
-        if last:
-            return last[:64]
-    return str(request.META.get("REMOTE_ADDR") or "inconnue")[:64]
-
-
 def _rate_limited(request: HttpRequest) -> int | None:
     """Seconds to wait when this address has used its validations for the minute."""
     limit = int(settings.REGION27_VALIDATION_PUBLIC_RATE)
-    if limit <= 0:
-        return None
-    now = time.time()
-    window = int(now // 60)
-    key = f"region27:valider:{_client_ip(request)}:{window}"
-    cache.add(key, 0, timeout=70)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=70)
-        count = 1
-    if count > limit:
-        return max(1, int(60 - (now % 60)) + 1)
-    return None
+    allowed, _remaining, reset = hit(f"valider:{client_ip(request)}", limit, 60)
+    return None if allowed else reset
 
 
 def _public_validate(form: PublicValidationForm) -> tuple[Report | None, str, str]:
@@ -585,18 +562,18 @@ def _public_validate(form: PublicValidationForm) -> tuple[Report | None, str, st
         label = version.label
     else:
         try:
-            schema = json.loads(services.schema_fetch(cd["schema_url"]).decode("utf-8-sig"))
+            fetched = services.schema_fetch(cd["schema_url"])
+            schema = services.schema_check(fetched, field="schema_url").descriptor
         except ValidationError as error:
             return None, "", " ".join(error.messages)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            return None, "", _("Le schéma téléchargé n'est pas un document JSON.")
         label = cd["schema_url"]
     path = getattr(upload, "temporary_file_path", None)
     source = path() if path else upload.file
     try:
         checked = load_schema(schema, limits=services.engine_limits())
-        cap = int(settings.REGION27_VALIDATION_MAX_ERRORS) or None
-        report = validate(source, checked, max_errors=cap, limits=services.engine_limits())
+        report = validate(
+            source, checked, max_errors=services.max_errors(), limits=services.engine_limits()
+        )
     except EngineInputError as error:
         return None, label, error.message
     return report, label, ""
