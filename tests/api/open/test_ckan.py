@@ -375,3 +375,15 @@ def test_nul_characters_are_refused(client: Client, open_data: OpenData) -> None
     assert status == 409 and body["error"]["__type"] == "Validation Error"
     status, body = call(client, "tag_list", "post", query="\x00")
     assert status == 409
+
+
+def test_huge_offsets_and_limits_are_not_server_errors(client: Any, open_data: Any) -> None:
+    huge = "99999999999999999999999"
+    for action, params in (
+        ("package_list", {"offset": huge}),
+        ("package_list", {"limit": huge}),
+        ("current_package_list_with_resources", {"offset": huge}),
+    ):
+        response = client.get(f"/api/3/action/{action}", params)
+        assert response.status_code == 200, (action, response.content[:200])
+        assert response.json()["success"] is True

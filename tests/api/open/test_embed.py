@@ -133,3 +133,8 @@ def test_embed_script_is_served(client: Client) -> None:
     assert response.status_code == 200
     body = b"".join(response.streaming_content).decode()  # type: ignore[attr-defined]
     assert "postMessage" in body and "region27:height" in body
+
+
+def test_oembed_malformed_address_is_not_found(client: Client, db: None) -> None:
+    response = client.get("/api/oembed?url=" + quote("http://[::1", safe=""))
+    assert response.status_code == 404

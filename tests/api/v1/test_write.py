@@ -103,6 +103,8 @@ def test_elu_validation_policy(client: Any, db: Any) -> None:
         (dict(NEW, detail={"frequency": "parfois"}), 422, "frequency"),
         (dict(NEW, detail={"couleur": "bleu"}), 422, "detail"),
         (dict(NEW, detail={"temporal_start": "2024-05-01", "temporal_end": "2023-01-01"}), 422, ""),
+        (dict(NEW, detail={"temporal_start": True}), 422, "temporal_start"),
+        (dict(NEW, detail={"temporal_start": 1e308}), 422, "temporal_start"),
         (dict(NEW, title=""), 422, "title"),
         (dict(NEW, title=3), 422, "title"),
         (dict(NEW, extra=1), 422, "extra"),

@@ -74,6 +74,9 @@ class SearchQueryError(CkanError):
 # --- parameter helpers ---------------------------------------------------------------
 
 
+MAX_NATURAL = 2**31 - 1
+
+
 def _natural(data: dict[str, Any], key: str, default: int, *, maximum: int | None = None) -> int:
     raw = data.get(key, default)
     if raw in (None, ""):
@@ -86,7 +89,8 @@ def _natural(data: dict[str, Any], key: str, default: int, *, maximum: int | Non
         raise ValidationError(fields={key: ["Invalid integer"]}) from None
     if value < 0:
         raise ValidationError(fields={key: ["Must be a natural number"]})
-    return min(value, maximum) if maximum is not None else value
+    # Beyond what any database integer holds, an offset or a limit means "all of it".
+    return min(value, maximum if maximum is not None else MAX_NATURAL)
 
 
 def _bool(data: dict[str, Any], key: str, default: bool = False) -> bool:

@@ -42,7 +42,10 @@ def oembed(request: HttpRequest) -> JsonResponse:
         return _error(501, "Only the json format is available.")
     if not url or len(url) > 2000:
         return _error(400, "The url parameter is required.")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. "http://[::1": not an address at all
+        return _error(404, "This address is not a page of this site.")
     base = request.build_absolute_uri("/").rstrip("/")
     known_hosts = {urlsplit(base).netloc, urlsplit(str(settings.SITE_URL)).netloc}
     if parts.scheme not in ("http", "https") or parts.netloc not in known_hosts:

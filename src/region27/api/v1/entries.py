@@ -203,6 +203,13 @@ def _detail_in(kind: str, detail: dict[str, Any]) -> dict[str, Any]:
             )
         if value is None and not field.null:
             value = "" if field.empty_strings_allowed else value
+        elif value is not None:
+            try:  # a date given as `true` or `5` must be a 422, not a TypeError later
+                field.to_python(value)
+            except (TypeError, ValueError, OverflowError) as exc:
+                raise ValidationError(
+                    {f"detail.{name}": _("Valeur invalide pour ce champ.")}
+                ) from exc
         out[name] = value
     return out
 
