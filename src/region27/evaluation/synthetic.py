@@ -73,8 +73,3 @@ def synthetic_panel(spec: SyntheticSpec, codes: list[str]) -> str:
                 v += spec.true_effect
             lines.append(f"{c},{y},{v:.4f}")
     return "\n".join(lines) + "\n"
-
-
-def synthetic_departements(codes: list[str]) -> str:
-    """Long CSV `departement,annee,taux` for `codes` (the treated one, 29, is added)."""
-    return synthetic_panel(DEPARTEMENTS, codes)

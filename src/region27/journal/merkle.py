@@ -9,7 +9,7 @@ that a proof at a million records reads about forty rows.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 
 Getter = Callable[[int, int], bytes]
 
@@ -194,14 +194,3 @@ def memory_getter(leaves: Sequence[bytes]) -> Getter:
         return node_hash(range_hash(get, start, half), range_hash(get, half, end))
 
     return get
-
-
-def mth(data: Iterable[bytes]) -> bytes:
-    """MTH over raw leaf data, straight from the RFC's definition (reference)."""
-    items = list(data)
-    if not items:
-        return EMPTY_ROOT
-    if len(items) == 1:
-        return leaf_hash(items[0])
-    k = split(len(items))
-    return node_hash(mth(items[:k]), mth(items[k:]))

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from django.db import connections
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -424,16 +423,6 @@ def snippet(text: str, plan: QueryPlan, length: int = 240) -> SafeString:
     if end < len(plain):
         parts.append(" …")
     return mark_safe("".join(parts))  # noqa: S308 - every piece of text is escaped above
-
-
-def index_size(alias: str = "default") -> int:
-    with connections[alias].cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM search_document")
-        return int(cursor.fetchone()[0])
-
-
-def entry_kind_labels() -> dict[str, str]:
-    return {spec.slug: str(spec.label) for spec in kind_all()}
 
 
 __all__ = [

@@ -589,10 +589,6 @@ _CACHE: dict[str, FacetStore] = {}
 _LOCK = threading.Lock()
 
 
-def current_token(alias: str = "default") -> str:
-    return _state(alias)[1]
-
-
 def get_store(alias: str = "default") -> FacetStore:
     """The facet arrays matching the index as this connection sees it now."""
     seq, token = _state(alias)

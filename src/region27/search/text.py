@@ -209,10 +209,3 @@ def parse_query(q: str, *, prefix_last: bool = True) -> QueryPlan:
     plan.clauses = clauses
     plan.only_stop_words = had_words and not clauses
     return plan
-
-
-def highlight_words(plan: QueryPlan) -> tuple[set[str], set[str], list[str]]:
-    """(stems, folded words, prefixes) a snippet word is highlighted for."""
-    stems = set(plan.terms())
-    prefixes = [c.prefix for c in plan.clauses if c.prefix]
-    return stems, plan.highlight, prefixes

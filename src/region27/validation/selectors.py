@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any
@@ -159,10 +159,6 @@ def group_errors(errors: list[dict[str, Any]], *, samples: int = 10) -> list[Err
             if value not in (None, "") and len(group.values) < samples:
                 group.values.append(str(value)[:80])
     return sorted(groups.values(), key=lambda g: (-g.count, g.type, g.field or ""))
-
-
-def error_type_counts(errors: list[dict[str, Any]]) -> list[tuple[str, int]]:
-    return Counter(str(e.get("type")) for e in errors).most_common()
 
 
 def run_report(run: ValidationRun) -> dict[str, Any]:

@@ -60,15 +60,6 @@ def organization_dict(org: Organisation, *, package_count: int | None = None) ->
     return data
 
 
-def theme_label(slug: str) -> str:
-    from region27.catalog.themes import THEMES
-
-    for theme_slug, label, _eu in THEMES:
-        if theme_slug == slug:
-            return str(label)
-    return slug
-
-
 def group_dict(theme: Theme, *, package_count: int | None = None) -> dict[str, Any]:
     label = str(theme.label)
     data: dict[str, Any] = {

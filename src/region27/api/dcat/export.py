@@ -51,10 +51,6 @@ def entry_identifier(entry: Entry) -> str:
     return public_id("entry", entry.pk)
 
 
-def organisation_identifier(organisation: Organisation) -> str:
-    return public_id("organisation", organisation.pk)
-
-
 def dcat_kinds() -> list[str]:
     return [spec.slug for spec in kind_all() if spec.extra.get("dcat")]
 
