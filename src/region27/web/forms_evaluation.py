@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from region27.accounts.models import Organisation
 from region27.evaluation.models import ExperimentDetail, Indicator
-from region27.evaluation.periods import PeriodError, parse_period
+from region27.evaluation.periods import PeriodError, parse_period, period_label, period_of_date
 from region27.evaluation.selectors import indicator_periods
 from region27.territories.models import Level, Territory
 
@@ -238,7 +238,11 @@ class EvaluationRequestForm(forms.Form):
                         "période traitée."
                     ),
                 )
-            return
+                return
+            # The period the service will derive from the start date: checked the same way.
+            text = period_label(
+                granularity, period_of_date(granularity, self.experiment.start_date)
+            )
         try:
             gran, ordinal = parse_period(text)
         except PeriodError as exc:

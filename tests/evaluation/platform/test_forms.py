@@ -360,3 +360,24 @@ def test_plots_of_a_draft_experiment_are_not_publicly_cacheable(
     _login(client, agent)
     response = client.get(svg)
     assert response.status_code == 200 and response["Cache-Control"] == "private, max-age=0"
+
+
+def test_blank_start_is_checked_from_the_start_date(
+    setting: dict[str, Any], client: Client
+) -> None:
+    """Left blank, the first treated period comes from the experiment's start date: a date
+    beyond the indicator's periods is refused here, not later by the background task."""
+    import datetime as dt
+
+    from region27.evaluation.models import ExperimentDetail
+
+    _linked(setting)
+    ExperimentDetail.objects.filter(pk=setting["entry"].experiment.pk).update(
+        start_date=dt.date(2030, 1, 1)
+    )
+    _login(client, setting["agent"])
+    url = reverse("evaluation:request", args=[setting["entry"].slug])
+    response = client.post(url, _request_post(setting, treatment_start=""))
+    assert response.status_code == 400
+    assert "au moins 3 périodes observées avant le début" in response.content.decode()
+    assert not Evaluation.objects.exists()
