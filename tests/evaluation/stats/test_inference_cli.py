@@ -233,3 +233,12 @@ def test_cli_text_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert code == 2 and "treated_in_donors" in err
     code, _, err = _cli(_smoking("--treatment-start", "soon"), capsys)
     assert code == 2 and "nombre" in err
+
+
+@pytest.mark.parametrize("threshold", ["0", "-1", "nan"])
+def test_cli_refuses_a_meaningless_poor_fit_threshold(
+    capsys: pytest.CaptureFixture[str], threshold: str
+) -> None:
+    args = _smoking("--treatment-start", "1989", "--placebos", f"--exclude-poor-fit={threshold}")
+    code, _, err = _cli(args, capsys)
+    assert code == 2 and "bad_parameter" in err

@@ -151,6 +151,15 @@ def in_space_placebos(
     outcome.  ``placebo_units`` limits the placebos to a subset of donors;
     ``placebo_options`` (default: ``options``) sets the solver for the placebo fits.
     """
+    if exclude_poor_fit is not None and not (
+        np.isfinite(exclude_poor_fit) and exclude_poor_fit >= 1
+    ):
+        # 0 or less would drop every placebo and report p = 1 as if it meant something.
+        raise EvaluationError(
+            "bad_parameter",
+            "Le seuil d'exclusion des placebos mal ajustés doit être un nombre au moins "
+            f"égal à 1 (reçu : {exclude_poor_fit}).",
+        )
     opts = options or SynthOptions()
     p_opts = placebo_options or opts
     prep, units = _prepare(
