@@ -206,3 +206,15 @@ def test_state_objects_show_their_journal_history(world: dict[str, Any], client:
         for record in Record.objects.filter(kind=kind, object_id=object_id):
             assert f'href="/journal/{record.seq}/"' in html, (url, record.seq)
             assert f'href="/journal/{record.seq}/#preuve"' in html
+
+
+def test_journal_page_labels_roles_in_french_and_refuses_bad_dates(
+    world: dict[str, Any], client: Any
+) -> None:
+    services.indicator_create(name="Emploi", level=Level.DEPARTEMENT)  # by the platform
+    html = client.get("/journal/?kind=indicator").content.decode()
+    assert "(Plateforme)" in html and "(system)" not in html
+    html = client.get("/journal/?kind=organisation").content.decode()
+    assert "(system)" not in html
+    response = client.get("/journal/?since=hier")
+    assert "Date mal écrite" in response.content.decode()

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from region27.journal import merkle
 from region27.journal.models import Actor, Checkpoint, Cosignature, Peer, Record
@@ -145,10 +146,23 @@ def records_for_entry(*, entry: Any) -> dict[int, Record]:
     return {r.object_version: r for r in rows}
 
 
+def role_label(role: str) -> str:
+    """The French label of a record's role (`elu` → « Élu », `system` → « Plateforme »)."""
+    from region27.accounts.models import Role
+
+    labels = {
+        **{value: str(label) for value, label in Role.choices},
+        ACTOR_SYSTEM: gettext("Plateforme"),
+        ACTOR_ANONYMOUS: gettext("Anonyme"),
+        "habitant": gettext("Habitant"),
+    }
+    return labels.get(role, role)
+
+
 def actor_labels(*, refs: set[str], roles: dict[str, str] | None = None) -> dict[str, str]:
     """What the pages show for each actor reference: the display name of people acting
     for an organisation (agents, élus, admins), a pseudonym for habitants."""
-    labels = {ACTOR_SYSTEM: "Plateforme", ACTOR_ANONYMOUS: "Anonyme"}
+    labels = {ACTOR_SYSTEM: gettext("Plateforme"), ACTOR_ANONYMOUS: gettext("Anonyme")}
     for actor in Actor.objects.filter(ref__in=refs).select_related("user"):
         public_role = (roles or {}).get(actor.ref) in ("agent", "elu", "admin")
         name = actor.user.display_name if actor.user is not None else ""

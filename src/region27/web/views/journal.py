@@ -10,7 +10,6 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from region27.accounts.models import Organisation
@@ -27,7 +26,7 @@ from region27.territories.selectors import territory_parse_typed
 from region27.web.views.common import paginate, querystring_without
 
 TEXT = "text/plain; charset=utf-8"
-ACTIONS = {**VERSION_ACTIONS, "create": gettext_lazy("création")}
+ACTIONS = VERSION_ACTIONS
 
 
 def _b64(value: bytes) -> str:
@@ -220,6 +219,7 @@ def _decorate(request: HttpRequest, records: list[Record]) -> list[dict[str, Any
                 "action_label": ACTIONS.get(record.action, record.action),
                 "organisation": organisations.get(record.organisation_id or 0),
                 "actor": labels.get(record.actor, record.actor),
+                "role": journal_selectors.role_label(record.role) if record.role else "",
             }
         )
     return rows
@@ -245,6 +245,9 @@ def journal_list(request: HttpRequest) -> HttpResponse:
             if territory is None:
                 errors.append(_("Territoire inconnu."))
     since, until = _date(request.GET.get("since", "")), _date(request.GET.get("until", ""))
+    for name, value in (("since", since), ("until", until)):
+        if request.GET.get(name, "").strip() and value is None:
+            errors.append(_("Date mal écrite : utilisez le format AAAA-MM-JJ."))
     kind, action = request.GET.get("kind", ""), request.GET.get("action", "")
     records = journal_selectors.record_list(
         user=request.user,
