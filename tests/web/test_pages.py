@@ -266,7 +266,7 @@ def test_distribution_upload_through_the_form(client: Client, world: dict) -> No
         upload = SimpleUploadedFile("gros.csv", b"a;b\n1;2\n", content_type="text/csv")
         response = client.post(f"/catalogue/{dataset.slug}/fichiers/", {"file": upload})
     assert response.status_code == 400
-    assert "dépasse la taille maximale" in response.content.decode()
+    assert "dépasse la taille maximale de 4 octets" in response.content.decode()
     assert Distribution.objects.filter(entry=dataset).count() == 1
 
 

@@ -6,7 +6,6 @@ import difflib
 import json
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -42,7 +41,7 @@ from region27.web.forms import (
     RejectForm,
     detail_form_class,
 )
-from region27.web.views.common import paginate, querystring_without
+from region27.web.views.common import paginate, querystring_without, too_large_message
 
 
 def _filters_from(request: HttpRequest) -> tuple[EntryFilters, list[str]]:
@@ -240,7 +239,7 @@ def _save_form(
     valid = form.is_valid() & detail_form.is_valid() & (kit_form.is_valid() if kit_form else True)
     refused = upload_refused(request)
     if refused:
-        form.add_error(None, _too_large_message(refused))
+        form.add_error(None, too_large_message(refused))
         return form, detail_form, kit_form, None
     if not valid:
         return form, detail_form, kit_form, None
@@ -289,14 +288,6 @@ def _save_form(
         _attach_errors(error, form, detail_form)
         return form, detail_form, kit_form, None
     return form, detail_form, kit_form, saved
-
-
-def _too_large_message(name: str) -> str:
-    limit = settings.REGION27_MAX_UPLOAD_SIZE / 1_000_000
-    return _(
-        "Le fichier « %(name)s » dépasse la taille maximale de %(limit)s Mo : "
-        "rien n'a été enregistré."
-    ) % {"name": name[:100], "limit": f"{limit:.0f}".replace(".", ",")}
 
 
 def _attach_errors(error: ValidationError, form: Any, detail_form: Any) -> None:
@@ -442,7 +433,7 @@ def distribution_new(request: HttpRequest, slug: str) -> HttpResponse:
     form = DistributionForm(
         request.POST if request.method == "POST" else None,
         request.FILES if request.method == "POST" else None,
-        refused_message=_too_large_message(refused) if refused else "",
+        refused_message=too_large_message(refused) if refused else "",
     )
     if request.method == "POST" and form.is_valid():
         from region27.validation.services import distribution_add_with_schema

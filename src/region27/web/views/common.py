@@ -27,3 +27,15 @@ def querystring_without(request: HttpRequest, *keys: str) -> str:
     for key in keys:
         params.pop(key, None)
     return params.urlencode()
+
+
+def too_large_message(name: str) -> str:
+    """The French message of an upload refused while it was read (over the size limit)."""
+    from django.conf import settings
+    from django.utils.translation import gettext as _
+
+    from region27.core.files import human_size
+
+    return _(
+        "Le fichier « %(name)s » dépasse la taille maximale de %(limit)s : rien n'a été enregistré."
+    ) % {"name": name[:100], "limit": human_size(settings.REGION27_MAX_UPLOAD_SIZE)}

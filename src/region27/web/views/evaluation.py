@@ -46,7 +46,7 @@ from region27.web.forms_evaluation import (
     IndicatorForm,
     IndicatorImportForm,
 )
-from region27.web.views.common import paginate
+from region27.web.views.common import paginate, too_large_message
 
 MAX_REFUSED_SHOWN = 500
 
@@ -458,16 +458,6 @@ def _attach(error: ValidationError, form: Any) -> None:
         form.add_error(None, error.messages)
 
 
-def _too_large(name: str) -> str:
-    from django.conf import settings
-
-    limit = settings.REGION27_MAX_UPLOAD_SIZE / 1_000_000
-    return _(
-        "Le fichier « %(name)s » dépasse la taille maximale de %(limit)s Mo : "
-        "rien n'a été enregistré."
-    ) % {"name": name[:100], "limit": f"{limit:.0f}"}
-
-
 @login_required
 def indicator_import(request: HttpRequest, slug: str) -> HttpResponse:
     indicator = _indicator_or_404(slug)
@@ -479,7 +469,7 @@ def indicator_import(request: HttpRequest, slug: str) -> HttpResponse:
     form = IndicatorImportForm(
         request.POST if request.method == "POST" else None,
         request.FILES if request.method == "POST" else None,
-        refused_message=_too_large(refused) if refused else "",
+        refused_message=too_large_message(refused) if refused else "",
         distributions=importable_distributions(
             user=request.user, organisation=indicator.organisation
         ),

@@ -37,8 +37,8 @@ from region27.validation.selectors import (
     schema_version_choices,
     schema_versions_published,
 )
-from region27.web.views.catalog import _entry_or_404, _too_large_message, _writer_organisations
-from region27.web.views.common import paginate
+from region27.web.views.catalog import _entry_or_404, _writer_organisations
+from region27.web.views.common import paginate, too_large_message
 
 ERRORS_PER_PAGE = 100
 PUBLIC_SHOWN_ERRORS = 500
@@ -370,7 +370,7 @@ def distribution_replace(request: HttpRequest, slug: str, uuid: Any) -> HttpResp
     form = ReplaceForm(
         request.POST if request.method == "POST" else None,
         request.FILES if request.method == "POST" else None,
-        refused_message=_too_large_message(refused) if refused else "",
+        refused_message=too_large_message(refused) if refused else "",
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -453,7 +453,7 @@ def schema_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         refused = upload_refused(request)
         if refused:
-            form.add_error(None, _too_large_message(refused))
+            form.add_error(None, too_large_message(refused))
         elif form.is_valid():
             cd = form.cleaned_data
             try:
@@ -509,7 +509,7 @@ def schema_version_new(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         refused = upload_refused(request)
         if refused:
-            form.add_error(None, _too_large_message(refused))
+            form.add_error(None, too_large_message(refused))
         elif form.is_valid():
             try:
                 services.schema_version_add(
@@ -599,7 +599,7 @@ def public_validate(request: HttpRequest) -> HttpResponse:
     form = PublicValidationForm(
         request.POST if request.method == "POST" else None,
         request.FILES if request.method == "POST" else None,
-        refused_message=_too_large_message(refused) if refused else "",
+        refused_message=too_large_message(refused) if refused else "",
     )
     context: dict[str, Any] = {
         "form": form,
