@@ -232,3 +232,11 @@ def test_removing_a_distribution_twice_is_harmless() -> None:
     services.distribution_remove(distribution=stale, by=agent)
     assert Record.objects.count() == records
     assert not Distribution.objects.filter(pk=dist.pk).exists()
+
+
+def test_a_slug_of_punctuation_falls_back_to_the_title() -> None:
+    org = factories.organisation()
+    agent = factories.member(org, Role.AGENT)
+    entry = factories.entry(org, agent, title="Budget primitif")
+    updated = services.entry_update(entry=entry, by=agent, slug="%%%")
+    assert updated.slug.startswith("budget-primitif")

@@ -336,7 +336,8 @@ def entry_update(
             value = value.strip()
         setattr(entry, name, value)
     if "slug" in changes:
-        wanted = slugify(changes["slug"] or entry.title)
+        # A slug of punctuation only ("%%%") slugifies to nothing: keep the title's.
+        wanted = slugify(changes["slug"] or "") or slugify(entry.title)
         entry.slug = _unique_slug(wanted, exclude_pk=entry.pk) if wanted != old_slug else old_slug
     entry.full_clean()
     entry.save()
