@@ -11,33 +11,41 @@ from django.templatetags.static import static
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from region27.api.v1.api import api
 
+# Translated when the page is shown (in the visitor's language), not at import.
 PROBLEM_TYPES = (
-    ("malformed-json", _("Le corps n'est pas du JSON valide (ligne et colonne indiquées).")),
-    ("malformed-body", _("Corps de requête illisible.")),
-    ("invalid-characters", _("Caractère nul ou Unicode invalide dans la requête.")),
-    ("body-too-large", _("Corps de requête trop volumineux.")),
-    ("unsupported-media-type", _("Le corps doit être en application/json.")),
-    ("invalid-parameters", _("Paramètre ou champ invalide : la liste « errors » dit lequel.")),
-    ("invalid-content", _("Contenu refusé par les règles du catalogue (« errors »).")),
-    ("authentication-required", _("Cette opération demande un jeton personnel.")),
-    ("token-invalid", _("Jeton inconnu.")),
-    ("token-expired", _("Jeton expiré.")),
-    ("token-revoked", _("Jeton révoqué.")),
-    ("token-inactive", _("Le compte du jeton est désactivé.")),
-    ("token-scheme", _("En-tête Authorization sans « Bearer ».")),
-    ("token-conflict", _("Deux jetons différents dans Authorization et X-API-KEY.")),
-    ("forbidden", _("Vos rôles ne permettent pas cette action.")),
-    ("not-found", _("Rien à cette adresse.")),
-    ("moved", _("La fiche a changé d'adresse (« moved_to »).")),
-    ("file-too-large", _("Fichier au-delà de la taille maximale.")),
-    ("rate-limited", _("Trop de requêtes : attendez « Retry-After » secondes.")),
-    ("busy", _("Base de données occupée : rien n'a été enregistré, réessayez.")),
-    ("http-error", _("Autre erreur HTTP (méthode non permise…).")),
-    ("server-error", _("Erreur interne.")),
+    (
+        "malformed-json",
+        gettext_lazy("Le corps n'est pas du JSON valide (ligne et colonne indiquées)."),
+    ),
+    ("malformed-body", gettext_lazy("Corps de requête illisible.")),
+    ("invalid-characters", gettext_lazy("Caractère nul ou Unicode invalide dans la requête.")),
+    ("body-too-large", gettext_lazy("Corps de requête trop volumineux.")),
+    ("unsupported-media-type", gettext_lazy("Le corps doit être en application/json.")),
+    (
+        "invalid-parameters",
+        gettext_lazy("Paramètre ou champ invalide : la liste « errors » dit lequel."),
+    ),
+    ("invalid-content", gettext_lazy("Contenu refusé par les règles du catalogue (« errors »).")),
+    ("authentication-required", gettext_lazy("Cette opération demande un jeton personnel.")),
+    ("token-invalid", gettext_lazy("Jeton inconnu.")),
+    ("token-expired", gettext_lazy("Jeton expiré.")),
+    ("token-revoked", gettext_lazy("Jeton révoqué.")),
+    ("token-inactive", gettext_lazy("Le compte du jeton est désactivé.")),
+    ("token-scheme", gettext_lazy("En-tête Authorization sans « Bearer ».")),
+    ("token-conflict", gettext_lazy("Deux jetons différents dans Authorization et X-API-KEY.")),
+    ("forbidden", gettext_lazy("Vos rôles ne permettent pas cette action.")),
+    ("not-found", gettext_lazy("Rien à cette adresse.")),
+    ("moved", gettext_lazy("La fiche a changé d'adresse (« moved_to »).")),
+    ("file-too-large", gettext_lazy("Fichier au-delà de la taille maximale.")),
+    ("rate-limited", gettext_lazy("Trop de requêtes : attendez « Retry-After » secondes.")),
+    ("busy", gettext_lazy("Base de données occupée : rien n'a été enregistré, réessayez.")),
+    ("http-error", gettext_lazy("Autre erreur HTTP (méthode non permise…).")),
+    ("server-error", gettext_lazy("Erreur interne.")),
 )
 
 
