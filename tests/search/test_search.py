@@ -8,6 +8,8 @@ import pytest
 from django.db import transaction
 
 from region27.catalog import services as catalog_services
+from region27.catalog.models import Entry
+from region27.search.documents import entry_document_of
 from region27.search.models import SearchDocument
 from region27.search.params import parse_params
 from region27.search.selectors import SearchPage, search, snippet
@@ -228,3 +230,22 @@ def test_unknown_values_are_ignored_with_a_message(corpus: dict[str, Any]) -> No
     page = run(kind="licorne", theme="nope", licence="WTFPL", sort="bizarre", year="20x4")
     assert page.total == 3
     assert len(page.problems) == 5
+
+
+def test_the_migration_to_accent_insensitive_stems_rebuilds_an_old_index(
+    corpus: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    migration = importlib.import_module("region27.search.migrations.0004_accent_insensitive_stems")
+    # An index written with the old stems: « données » was "don", typed « donnees » "donne".
+    SearchDocument.objects.update(summary="vieux jeton")
+    migration.forward(apps, SimpleNamespace(connection=connection))
+    assert "Search index rebuilt" in capsys.readouterr().out
+    assert not SearchDocument.objects.filter(summary="vieux jeton").exists()
+    rebuilt = {d.entry_id: d.summary for d in SearchDocument.objects.all()}
+    assert rebuilt == {e.pk: entry_document_of(e)["summary"] for e in Entry.objects.all()}

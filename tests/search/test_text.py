@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from region27.search.backends.postgresql import PostgresBackend
 from region27.search.backends.sqlite import SQLiteBackend
 from region27.search.text import analyze, fold, parse_query, stem
@@ -12,6 +14,38 @@ def test_fold_and_stem() -> None:
     assert stem("équipement") == stem("equipement") == stem("équipements")
     assert stem("déchet") == stem("déchets")
     assert stem("mutualiser") == stem("mutualisation")
+
+
+@pytest.mark.parametrize(
+    "accented",
+    [
+        "données",
+        "donnée",
+        "mobilité",
+        "collectée",
+        "intercommunalité",
+        "égalité",
+        "créée",
+        "année",
+        "musées",
+        "activités",
+        "scolarité",
+        "accès",
+        "réseaux",
+        "élus",
+        "santé",
+    ],
+)
+def test_a_word_typed_without_its_accents_has_the_same_stem(accented: str) -> None:
+    assert stem(fold(accented)) == stem(accented) == stem(accented.upper().lower())
+    assert stem(accented) == stem(accented.replace("é", "É").lower())
+
+
+def test_accents_restored_for_the_stemmer_keep_french_stems() -> None:
+    assert stem("données") == stem("donnée") == stem("donnees")
+    assert stem("site") == stem("sites") == "sit"
+    assert stem("visites") == stem("visite") == stem("visiter")
+    assert stem("mobilité") == stem("mobilite") == stem("mobile")
 
 
 def test_stop_words_dropped_and_elisions_split() -> None:
