@@ -60,6 +60,12 @@ def _counter(clause: Clause) -> Callable[[str], int]:
     return lambda text: len(pattern.findall(text))
 
 
+def clause_in(clause: Clause, text: str) -> bool:
+    """Whether an analysed field holds the clause, by the engines' rules (a term, a
+    prefix of a token, consecutive tokens of a phrase)."""
+    return bool(text) and _counter(clause)(text) > 0
+
+
 def field_score(tf: int, length: int, field: str) -> float:
     if tf <= 0:
         return 0.0

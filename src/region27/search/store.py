@@ -48,6 +48,9 @@ from django.conf import settings
 from django.db import connections
 
 from region27.catalog.models import Status
+from region27.search import clausecache
+from region27.search.backends import get_backend
+from region27.search.text import Clause
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +155,8 @@ class FacetStore:
     # as long as these arrays: any index write gives new arrays, hence new labels.
     labels: dict[tuple[str, str], str] = field(default_factory=dict)
     seq: int = 0
+    # The matches of very common clauses at this same state (see `clausecache`).
+    clauses: dict[Clause, clausecache.ClauseMask] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -202,6 +207,11 @@ def _rows(rows: list[tuple[Any, ...]]) -> _Rows:
         titles=list(cols[5]),
         facet_columns=cols[_FIRST_FACET:],
     )
+
+
+def is_current(store: FacetStore, alias: str = "default") -> bool:
+    """Whether the index, as this connection sees it now, is at the arrays' state."""
+    return _state(alias) == (store.seq, store.token)
 
 
 def _state(alias: str) -> tuple[int, str]:
@@ -392,6 +402,11 @@ def _catch_up(alias: str, store: FacetStore) -> FacetStore | None:
         )
     if not _place_titles(alias, fresh, read, pos_new, changed):
         _read_title_order(alias, fresh)
+    kept = dict(store.clauses)
+    if kept and read.ids.size * len(kept) <= clausecache.MAX_PATCH_WORK:
+        read_ids = [int(i) for i in read.ids]
+        fields = get_backend(alias).fields_of(read_ids)
+        fresh.clauses = clausecache.patched(kept, merged, read_ids, fields)
     return fresh
 
 

@@ -166,6 +166,14 @@ REGION27_INDICATOR_IMPORT_MAX_BYTES = env.int(
     "REGION27_INDICATOR_IMPORT_MAX_BYTES", default=20 * 1024 * 1024
 )
 
+# Search: the matches of clauses found in at least this many entries are kept in each
+# process's memory (one byte per indexed entry each), within this many bytes
+# (region27.search.clausecache).
+REGION27_SEARCH_CLAUSE_MIN_MATCHES = env.int("REGION27_SEARCH_CLAUSE_MIN_MATCHES", default=10_000)
+REGION27_SEARCH_CLAUSE_CACHE_BYTES = env.int(
+    "REGION27_SEARCH_CLAUSE_CACHE_BYTES", default=64 * 1024 * 1024
+)
+
 # Validation of tables against référentiels (region27.validation).
 # Errors kept in one report: validation stops there and says so (0 = no cap).
 REGION27_VALIDATION_MAX_ERRORS = env.int("REGION27_VALIDATION_MAX_ERRORS", default=10_000)

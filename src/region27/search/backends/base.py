@@ -109,14 +109,17 @@ class SearchBackend(ABC):
 
     def fields_of(self, ids: Sequence[int]) -> dict[int, tuple[str, str, str, str]]:
         """The analysed text fields of some documents (for the final ranking)."""
-        if not ids:
-            return {}
-        placeholders = ", ".join(["%s"] * len(ids))
+        out: dict[int, tuple[str, str, str, str]] = {}
         columns = "entry_id, title, keywords, summary, body"
-        sql = f"SELECT {columns} FROM search_document WHERE entry_id IN ({placeholders})"  # noqa: S608
         with self.connection.cursor() as cursor:
-            cursor.execute(sql, list(ids))
-            return {int(row[0]): (row[1], row[2], row[3], row[4]) for row in cursor.fetchall()}
+            for start in range(0, len(ids), 500):
+                chunk = list(ids[start : start + 500])
+                placeholders = ", ".join(["%s"] * len(chunk))
+                sql = f"SELECT {columns} FROM search_document WHERE entry_id IN ({placeholders})"  # noqa: S608
+                cursor.execute(sql, chunk)
+                for row in cursor.fetchall():
+                    out[int(row[0])] = (row[1], row[2], row[3], row[4])
+        return out
 
 
 def parse_ids(joined: str | None) -> np.ndarray:
