@@ -217,7 +217,7 @@ def test_nothing_is_learned_from_an_answer_older_or_newer_than_the_arrays(
     corpus: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # An index write commits between the engine's answer and the check of the state.
-    monkeypatch.setattr("region27.search.selectors.is_current", lambda s, alias: False)
+    monkeypatch.setattr("region27.search.store.is_current", lambda s, alias: False)
     memory_page({"q": "données"})
     assert store.get_store().clauses == {}
 
@@ -253,3 +253,30 @@ def test_field_bits_follow_the_engine_rules() -> None:
     assert clausecache.field_bits(typed, ("", "", "", "mutualisation")) == 1
     bits = np.array([9, 3, 1, 0], dtype=np.uint8) & np.array([15, 1, 3, 9], dtype=np.uint8)
     assert bits.tolist() == [9, 1, 1, 0]
+
+
+@override_settings(**LEARN_ALL)
+def test_ckan_package_search_uses_the_kept_clauses_too(corpus: dict[str, Any]) -> None:
+    from django.test import Client
+
+    from region27.search import ckan
+
+    client = Client()
+
+    def package_search(q: str) -> tuple[list[str], int, bool]:
+        with CaptureQueriesContext(connection) as queries:
+            body = client.get("/api/3/action/package_search", {"q": q, "rows": 50}).json()
+        asked = any(m in x["sql"] for x in queries.captured_queries for m in FULL_TEXT)
+        result = body["result"]
+        return sorted(p["name"] for p in result["results"]), result["count"], asked
+
+    for q in ("données", "déchets données", "mutualisation"):
+        store.forget()
+        ckan.forget()
+        with override_settings(**LEARN_NONE):
+            expected = package_search(q)[:2]
+        learned = package_search(q)
+        again = package_search(q)
+        assert learned[:2] == again[:2] == expected, q
+        assert learned[2] and not again[2], q
+    assert expected[1]  # the datasets with « mutualisation » are found

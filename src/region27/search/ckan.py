@@ -28,7 +28,7 @@ import numpy as np
 from django.db import connections
 
 from region27.catalog.models import Entry, Status
-from region27.search.backends import get_backend
+from region27.search import clausecache
 from region27.search.store import Facet, FacetStore, get_store
 from region27.search.text import parse_query
 
@@ -129,11 +129,7 @@ class DatasetIndex:
         plan = parse_query(text, prefix_last=False)
         if plan.empty:
             return None
-        ids = get_backend(self.alias).match(plan)
-        mask = self.nothing()
-        rows, _found = self.store.rows_of(np.sort(ids))
-        mask[rows] = True
-        return mask
+        return clausecache.match(self.store, plan, self.alias) != 0
 
     def ordered_ids(self, mask: np.ndarray, keys: Sequence[tuple[str, bool]]) -> np.ndarray:
         """Entry ids of the rows in the mask (restricted to `base`), sorted by the keys

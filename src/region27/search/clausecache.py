@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from django.conf import settings
 
+from region27.search.backends import get_backend
 from region27.search.ranking import clause_in
 from region27.search.text import Clause, QueryPlan
 
@@ -111,6 +112,34 @@ def learn(store: FacetStore, clause: Clause, bits: np.ndarray) -> bool:
             total -= store.clauses.pop(old).bits.nbytes
         store.clauses[clause] = ClauseMask(bits=bits, used=time.monotonic())
     return True
+
+
+def match(store: FacetStore, plan: QueryPlan, alias: str) -> np.ndarray:
+    """The plan's first score for every row (0: not matched), from the clauses kept in
+    memory or from the full-text engine, which then teaches the common clauses."""
+    from region27.search.store import is_current  # the store module imports this one
+
+    kept = lookup(store, plan)
+    if kept is not None:
+        return kept
+    backend = get_backend(alias)
+    ids, first = backend.match_tiers(plan)
+    bits = bits_of(store, ids, first)
+    threshold = min_matches()
+    learnable = [c for c in plan.clauses if keepable(c) and c not in store.clauses]
+    if ids.size < threshold or not learnable:
+        return bits
+    # Every clause matches at least as many entries as the whole plan.
+    learned = {plan.clauses[0]: bits} if len(plan.clauses) == 1 else {}
+    for clause in learnable:
+        if clause not in learned:
+            clause_ids, clause_first = backend.match_tiers(QueryPlan(clauses=[clause]))
+            learned[clause] = bits_of(store, clause_ids, clause_first)
+    # Kept only at the arrays' own state: no index write committed in between.
+    if is_current(store, alias):
+        for clause in learnable:
+            learn(store, clause, learned[clause])
+    return bits
 
 
 def field_bits(clause: Clause, fields: tuple[str, str, str, str]) -> int:

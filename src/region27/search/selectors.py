@@ -22,7 +22,7 @@ from region27.search import clausecache
 from region27.search.backends import get_backend
 from region27.search.params import FACET_PARAMS, SearchParams
 from region27.search.ranking import RECENCY_BOOST, RECENCY_DAYS, recency, text_score
-from region27.search.store import FacetStore, get_store, is_current
+from region27.search.store import FacetStore, get_store
 from region27.search.text import _TOKENS, QueryPlan, fold_word, parse_query
 from region27.territories.models import Level, Territory
 from region27.territories.selectors import (
@@ -168,7 +168,7 @@ def search(*, user: Any, params: SearchParams, alias: str = "default") -> Search
     if plan.only_stop_words:
         base[:] = False
     elif not plan.empty:
-        bits = _match(store, plan, alias)
+        bits = clausecache.match(store, plan, alias)
         base &= bits != 0
         scores = bits.astype(np.float64)
     masks: dict[str, np.ndarray] = {}
@@ -207,32 +207,6 @@ def search(*, user: Any, params: SearchParams, alias: str = "default") -> Search
         plan=plan,
         seconds=time.perf_counter() - started,
     )
-
-
-def _match(store: FacetStore, plan: QueryPlan, alias: str) -> np.ndarray:
-    """The plan's first score for every row (0: not matched), from the clauses kept in
-    memory or from the full-text engine, which then teaches the common clauses."""
-    kept = clausecache.lookup(store, plan)
-    if kept is not None:
-        return kept
-    backend = get_backend(alias)
-    ids, first = backend.match_tiers(plan)
-    bits = clausecache.bits_of(store, ids, first)
-    threshold = clausecache.min_matches()
-    learnable = [c for c in plan.clauses if clausecache.keepable(c) and c not in store.clauses]
-    if ids.size < threshold or not learnable:
-        return bits
-    # Every clause matches at least as many entries as the whole plan.
-    learned = {plan.clauses[0]: bits} if len(plan.clauses) == 1 else {}
-    for clause in learnable:
-        if clause not in learned:
-            clause_ids, clause_first = backend.match_tiers(QueryPlan(clauses=[clause]))
-            learned[clause] = clausecache.bits_of(store, clause_ids, clause_first)
-    # Kept only at the arrays' own state: no index write committed in between.
-    if is_current(store, alias):
-        for clause in learnable:
-            clausecache.learn(store, clause, learned[clause])
-    return bits
 
 
 def _first(rows: np.ndarray, key: np.ndarray, ids: np.ndarray, need: int) -> np.ndarray:
