@@ -127,8 +127,8 @@ def match(store: FacetStore, plan: QueryPlan, alias: str) -> np.ndarray:
     bits = bits_of(store, ids, first)
     threshold = min_matches()
     learnable = [c for c in plan.clauses if keepable(c) and c not in store.clauses]
-    if ids.size < threshold or not learnable:
-        return bits
+    if ids.size < threshold or not learnable or budget_bytes() < store.size:
+        return bits  # nothing to learn, or no room for one clause
     # Every clause matches at least as many entries as the whole plan.
     learned = {plan.clauses[0]: bits} if len(plan.clauses) == 1 else {}
     for clause in learnable:
