@@ -155,6 +155,36 @@ def test_title_order_follows_renames(org_agent: tuple[Any, Any]) -> None:
     assert snapshot(current)["by_title"] == reloaded()["by_title"] == order
 
 
+def test_titles_placed_during_another_write_are_placed_again(
+    org_agent: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    org, agent = org_agent
+    made = {
+        title: factories.entry(org, agent, status="published", title=title)
+        for title in ("Alpha", "Charlie", "Delta", "Hotel", "Kilo")
+    }
+    store.get_store()
+    catalog_services.entry_update(entry=made["Kilo"], by=agent, title="Golf")
+    real = store._changes_since
+
+    def renamed_meanwhile(alias: str, facets: store.FacetStore) -> Any:
+        # « Alpha » becomes « Fz » right after the log was read: placing « Golf », the
+        # database gives « Fz » as its neighbour, whose rank here is still Alpha's.
+        found = real(alias, facets)
+        monkeypatch.setattr(store, "_changes_since", real)
+        catalog_services.entry_update(entry=made["Alpha"], by=agent, title="Fz")
+        return found
+
+    monkeypatch.setattr(store, "_changes_since", renamed_meanwhile)
+    current = store.get_store()
+    assert current.unsure_titles == (made["Kilo"].pk,)
+    current, _full = patched()
+    assert current.unsure_titles == ()
+    order = current.ids[np.argsort(current.title_rank, kind="stable")].tolist()
+    assert order == reloaded()["by_title"]
+    assert order == [made[t].pk for t in ("Charlie", "Delta", "Alpha", "Kilo", "Hotel")]
+
+
 def test_counts_of_few_documents_read_only_their_pairs() -> None:
     # Pairs out of document order (as another module may build them), some documents
     # without any value: the sparse and dense ways of counting agree.

@@ -157,6 +157,9 @@ class FacetStore:
     seq: int = 0
     # The matches of very common clauses at this same state (see `clausecache`).
     clauses: dict[Clause, clausecache.ClauseMask] = field(default_factory=dict)
+    # Entries whose titles were placed while another write committed (their neighbours'
+    # ranks may have been stale): placed again at the next catch-up.
+    unsure_titles: tuple[int, ...] = ()
 
     @property
     def size(self) -> int:
@@ -352,7 +355,7 @@ def _catch_up(alias: str, store: FacetStore) -> FacetStore | None:
     if since is None:
         return None
     changed_list, seq, token = since
-    changed = np.unique(np.array(changed_list, dtype=np.int64))
+    changed = np.unique(np.array(changed_list + list(store.unsure_titles), dtype=np.int64))
     connection = connections[alias]
     vendor = connection.vendor
     read_rows: list[tuple[Any, ...]] = []
@@ -402,6 +405,10 @@ def _catch_up(alias: str, store: FacetStore) -> FacetStore | None:
         )
     if not _place_titles(alias, fresh, read, pos_new, changed):
         _read_title_order(alias, fresh)
+    elif read.ids.size and _state(alias) != (seq, token):
+        # A write committed since the log was read: a neighbour found in the database
+        # may have a new title and still its old rank here.
+        fresh.unsure_titles = tuple(int(i) for i in read.ids)
     kept = dict(store.clauses)
     if kept and read.ids.size * len(kept) <= clausecache.MAX_PATCH_WORK:
         read_ids = [int(i) for i in read.ids]
