@@ -83,3 +83,34 @@ def test_key_from_environment(settings: Any) -> None:
     signer = Signer.generate("env.example/journal")
     settings.REGION27_JOURNAL_SIGNING_KEY = signer.skey
     assert keys.signer().verifier == signer.verifier
+
+
+def test_workers_starting_together_sign_with_one_key(settings: Any, tmp_path: Path) -> None:
+    import threading
+
+    settings.DATA_DIR = tmp_path / "data"
+    settings.REGION27_JOURNAL_SIGNING_KEY = ""
+    # Two workers both saw no key file, and both write one: the first written stays.
+    keys._create_key_file(keys.key_path())
+    first = keys.key_path().read_text()
+    keys._create_key_file(keys.key_path())
+    assert keys.key_path().read_text() == first
+    # Many threads at once on a fresh folder: one key for all, no rotated copy.
+    settings.DATA_DIR = tmp_path / "fresh"
+    barrier = threading.Barrier(8)
+    found: list[str] = []
+
+    def start() -> None:
+        barrier.wait()
+        found.append(keys.signer().skey)
+
+    threads = [threading.Thread(target=start) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    folder = tmp_path / "fresh"
+    assert len(set(found)) == 1 and len(found) == 8
+    assert [p.name for p in folder.iterdir()] == ["journal_signing_key"]
+    assert (folder / "journal_signing_key").read_text().strip() == found[0]
+    assert (folder / "journal_signing_key").stat().st_mode & 0o777 == 0o600

@@ -8,6 +8,7 @@ Settings (read with defaults; the environment variable of the same name also wor
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -41,11 +42,33 @@ def signer() -> Signer:
     if not skey:
         path = key_path()
         if not path.exists():
-            generate_key_file(path)
+            _create_key_file(path)
+        # Read on every use (a few bytes): a key rotated by the command line in another
+        # process is taken at once.
         skey = path.read_text().strip()
     if skey not in _cache:
         _cache[skey] = Signer.from_skey(skey)
     return _cache[skey]
+
+
+def _create_key_file(path: Path) -> None:
+    """The first key, unless another process has just written one (then theirs is kept):
+    written whole to a temporary file, then linked to its name, which fails if the name
+    exists; two workers starting together never sign with two different keys."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    new = Signer.generate(origin().replace(" ", "-").replace("+", "-"))
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(new.skey + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        # If another process won, its key is the instance's key.
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def generate_key_file(path: Path | None = None, *, name: str | None = None) -> Signer:
