@@ -226,26 +226,12 @@ class JournalFeed(EntryFeed):
     """/journal/flux.atom: the public journal's records (same filters as /journal/)."""
 
     def source(self, request: HttpRequest, **kwargs: Any) -> FeedSource:
-        from region27.journal import selectors as journal_selectors
-        from region27.territories.selectors import territory_parse_typed
+        from region27.web.views.journal import journal_filters
 
-        organisation = None
-        if request.GET.get("organisation"):
-            organisation = get_object_or_404(Organisation, slug=request.GET["organisation"])
-        territory = None
-        if request.GET.get("territory"):
-            try:
-                level, code = territory_parse_typed(request.GET["territory"])
-                territory = territory_get(level=level, code=code)
-            except (ValueError, Territory.DoesNotExist) as exc:
-                raise Http404(_("Territoire inconnu.")) from exc
-        records = journal_selectors.record_list(
-            user=AnonymousUser(),
-            organisation=organisation.pk if organisation else None,
-            territory=territory,
-            kind=request.GET.get("kind", "")[:32],
-            action=request.GET.get("action", "")[:32],
-        )
+        filters = journal_filters(request.GET)
+        if filters.errors:
+            raise Http404(" ".join(filters.errors))
+        records = filters.records(AnonymousUser())
         query = request.GET.urlencode()
         return FeedSource(
             title=_("Journal public"),

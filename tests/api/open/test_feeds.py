@@ -136,6 +136,36 @@ def test_search_and_journal_feeds(client: Client, open_data: OpenData) -> None:
     assert client.get("/journal/flux.atom?organisation=inconnue").status_code == 404
 
 
+def test_journal_feed_takes_the_page_filters_dates_included(
+    client: Client, open_data: OpenData
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    everything = fetch(client, "/journal/flux.atom")
+    assert len(everything.entries) >= 2
+    # Records are append-only: every one here was written today.
+    today = timezone.localdate()
+    tomorrow, yesterday = today + dt.timedelta(days=1), today - dt.timedelta(days=1)
+    assert len(fetch(client, f"/journal/flux.atom?since={today}").entries) == len(
+        everything.entries
+    )
+    assert fetch(client, f"/journal/flux.atom?since={tomorrow}").entries == []
+    assert fetch(client, f"/journal/flux.atom?until={yesterday}").entries == []
+    assert len(fetch(client, f"/journal/flux.atom?until={today}").entries) == len(
+        everything.entries
+    )
+    for bad in ("since=hier", "until=2024-13-01", "territory=nulle-part"):
+        response = client.get(f"/journal/flux.atom?{bad}")
+        assert response.status_code == 404, bad
+    # The same filters as the page: it lists the same records.
+    rows = re.compile(r'<td><a href="/journal/(\d+)/">')
+    page = client.get(f"/journal/?since={today}").content.decode()
+    assert len(rows.findall(page)) == len(everything.entries)
+    assert rows.findall(client.get(f"/journal/?since={tomorrow}").content.decode()) == []
+
+
 def _alternates(html: str) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for tag in re.findall(r"<link [^>]*rel=\"alternate\"[^>]*>", html):

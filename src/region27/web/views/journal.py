@@ -5,9 +5,11 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -225,41 +227,64 @@ def _decorate(request: HttpRequest, records: list[Record]) -> list[dict[str, Any
     return rows
 
 
-def journal_list(request: HttpRequest) -> HttpResponse:
-    errors: list[str] = []
-    organisation = None
-    org_slug = request.GET.get("organisation", "")
-    if org_slug:
-        organisation = Organisation.objects.filter(slug=org_slug).first()
-        if organisation is None:
-            errors.append(_("Organisation inconnue."))
-    territory = None
-    typed = request.GET.get("territory", "").strip()
-    if typed:
+@dataclass
+class JournalFilters:
+    """The filters of /journal/ and of its Atom feed, read from a query string."""
+
+    organisation: Organisation | None = None
+    territory: Territory | None = None
+    kind: str = ""
+    action: str = ""
+    since: dt.date | None = None
+    until: dt.date | None = None
+    errors: list[str] = field(default_factory=list)
+    # As typed, to fill the form again.
+    typed: dict[str, str] = field(default_factory=dict)
+
+    def records(self, user: Any) -> QuerySet[Record]:
+        """The records these filters select (none when a filter could not be read)."""
+        records = journal_selectors.record_list(
+            user=user,
+            organisation=self.organisation.pk if self.organisation else None,
+            territory=self.territory,
+            kind=self.kind,
+            action=self.action,
+            since=self.since,
+            until=self.until,
+        )
+        return records.none() if self.errors else records
+
+
+def journal_filters(query: QueryDict) -> JournalFilters:
+    """Read the filters; each one that cannot be read adds a message in French."""
+    typed = {
+        name: query.get(name, "").strip()[:100]
+        for name in ("organisation", "territory", "kind", "action", "since", "until")
+    }
+    filters = JournalFilters(kind=typed["kind"][:32], action=typed["action"][:32], typed=typed)
+    if typed["organisation"]:
+        filters.organisation = Organisation.objects.filter(slug=typed["organisation"]).first()
+        if filters.organisation is None:
+            filters.errors.append(_("Organisation inconnue."))
+    if typed["territory"]:
         try:
-            level, code = territory_parse_typed(typed)
-            territory = Territory.objects.filter(level=level, code=code).first()
+            level, code = territory_parse_typed(typed["territory"])
         except ValueError as exc:
-            errors.append(str(exc))
+            filters.errors.append(str(exc))
         else:
-            if territory is None:
-                errors.append(_("Territoire inconnu."))
-    since, until = _date(request.GET.get("since", "")), _date(request.GET.get("until", ""))
-    for name, value in (("since", since), ("until", until)):
-        if request.GET.get(name, "").strip() and value is None:
-            errors.append(_("Date mal écrite : utilisez le format AAAA-MM-JJ."))
-    kind, action = request.GET.get("kind", ""), request.GET.get("action", "")
-    records = journal_selectors.record_list(
-        user=request.user,
-        organisation=organisation.pk if organisation else None,
-        territory=territory,
-        kind=kind,
-        action=action,
-        since=since,
-        until=until,
-    )
-    if errors:
-        records = records.none()
+            filters.territory = Territory.objects.filter(level=level, code=code).first()
+            if filters.territory is None:
+                filters.errors.append(_("Territoire inconnu."))
+    filters.since, filters.until = _date(typed["since"]), _date(typed["until"])
+    if (typed["since"] and filters.since is None) or (typed["until"] and filters.until is None):
+        filters.errors.append(_("Date mal écrite : utilisez le format AAAA-MM-JJ."))
+    return filters
+
+
+def journal_list(request: HttpRequest) -> HttpResponse:
+    filters = journal_filters(request.GET)
+    errors = filters.errors
+    records = filters.records(request.user)
     page = paginate(request, records, per_page=50)
     return render(
         request,
@@ -271,14 +296,7 @@ def journal_list(request: HttpRequest) -> HttpResponse:
             "organisations": Organisation.objects.order_by("name").only("slug", "name"),
             "kinds": sorted(_kind_labels().items(), key=lambda kv: str(kv[1])),
             "actions": sorted(ACTIONS.items(), key=lambda kv: str(kv[1])),
-            "filters": {
-                "organisation": org_slug,
-                "territory": typed,
-                "kind": kind,
-                "action": action,
-                "since": request.GET.get("since", ""),
-                "until": request.GET.get("until", ""),
-            },
+            "filters": filters.typed,
             "querystring": querystring_without(request, "page"),
             "size": journal_selectors.tree_size(),
             "nav": "journal",
