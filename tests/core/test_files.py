@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import Iterator
 
 import pytest
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -197,7 +198,7 @@ def test_guess_format(filename: str, media_type: str | None, expected: str) -> N
 @pytest.mark.parametrize(
     ("size", "expected"),
     [
-        (0, "0 octet"),
+        (0, "0 octets"),  # the plural rule of the source strings (no French catalog)
         (1, "1 octet"),
         (2, "2 octets"),
         (1023, "1023 octets"),
@@ -212,11 +213,22 @@ def test_guess_format(filename: str, media_type: str | None, expected: str) -> N
     ],
 )
 def test_human_size(size: int, expected: str) -> None:
-    assert human_size(size) == expected
+    with translation.override("fr"):
+        assert human_size(size) == expected
+
+
+@pytest.mark.parametrize(
+    ("size", "expected"),
+    [(1, "1 byte"), (2, "2 bytes"), (1536, "1.5 KB"), (100 * 1024**2, "100 MB"), (-2048, "-2 KB")],
+)
+def test_human_size_in_english(size: int, expected: str) -> None:
+    with translation.override("en"):
+        assert human_size(size) == expected
 
 
 @given(st.integers(min_value=0, max_value=2**70))
 def test_human_size_never_raises(size: int) -> None:
-    text = human_size(size)
+    with translation.override("fr"):
+        text = human_size(size)
     assert text
     assert "." not in text

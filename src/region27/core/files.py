@@ -8,6 +8,9 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy, ngettext
+
 __all__ = [
     "DEFAULT_FILENAME",
     "guess_format",
@@ -274,29 +277,32 @@ def guess_format(filename: str, media_type: str | None = None) -> str:
     return ""
 
 
-_UNITS = ("ko", "Mo", "Go", "To", "Po", "Eo")
-
-
-def _french_number(value: float) -> str:
-    text = f"{value:.1f}"
-    if text.endswith(".0"):
-        text = text[:-2]
-    return text.replace(".", ",")
+# Binary multiples, as the French write them (ko, Mo…) and as translated.
+_UNITS = (
+    gettext_lazy("%(n)s ko"),
+    gettext_lazy("%(n)s Mo"),
+    gettext_lazy("%(n)s Go"),
+    gettext_lazy("%(n)s To"),
+    gettext_lazy("%(n)s Po"),
+    gettext_lazy("%(n)s Eo"),
+)
 
 
 def human_size(n: int) -> str:
-    """Format a size in bytes, in French: ``"512 octets"``, ``"1,5 Mo"``, ``"2 Go"``.
+    """A size in bytes as people read it, in the active language: ``"512 octets"``,
+    ``"1,5 Mo"``, ``"2 Go"`` in French (``"1.5 MB"`` in English).
 
-    Binary multiples (1 ko = 1024 octets), one decimal at most, comma separator.
+    Binary multiples (1 ko = 1024 octets), one decimal at most, the language's separator.
     """
     sign = "-" if n < 0 else ""
     size = abs(int(n))
     if size < 1024:
-        unit = "octet" if size <= 1 else "octets"
-        return f"{sign}{size} {unit}"
+        return sign + ngettext("%(n)d octet", "%(n)d octets", size) % {"n": size}
     value = float(size)
     index = -1
     while index < len(_UNITS) - 1 and round(value, 1) >= 1024:
         value /= 1024
         index += 1
-    return f"{sign}{_french_number(value)} {_UNITS[index]}"
+    value = round(value, 1)
+    number = number_format(value, decimal_pos=0 if value.is_integer() else 1)
+    return sign + str(_UNITS[index]) % {"n": number}
