@@ -113,7 +113,7 @@ def test_every_evaluation_service_appends_its_record(world: dict[str, Any]) -> N
     assert Record.objects.count() - before == 8
     out = StringIO()
     call_command("journal", "verify", stdout=out, stderr=StringIO())
-    assert out.getvalue().startswith("OK: ")
+    assert out.getvalue().startswith("OK : ")
 
 
 def test_indicator_rights(world: dict[str, Any]) -> None:

@@ -75,7 +75,7 @@ def test_rotation_keeps_old_checkpoints_verifiable(settings: Any, tmp_path: Path
     assert latest.size == first.size and latest.key_id != first.key_id
     out = StringIO()
     call_command("journal", "verify", stdout=out)
-    assert out.getvalue().startswith("OK:")
+    assert out.getvalue().startswith("OK : ")
 
 
 @pytest.mark.django_db

@@ -48,7 +48,7 @@ def _raw(sql: str, params: list[Any]) -> None:
 
 def test_clean_journal_verifies(journal: dict[str, Any]) -> None:
     out = _verify()
-    assert out.startswith("OK:") and f"{Record.objects.count()} records" in out
+    assert out.startswith("OK : ") and f"{Record.objects.count()} enregistrements" in out
 
 
 def test_changed_record_is_named(journal: dict[str, Any]) -> None:

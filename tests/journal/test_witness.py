@@ -122,13 +122,13 @@ def test_two_instances_witness_each_other_and_catch_a_fork(
     instance_b.start()
 
     # A witnesses B, then B witnesses A (and collects A's cosignature of B)
-    assert "size 0 -> 3 consistent" in _witness(instance_b.url)
+    assert "taille 0 -> 3 cohérente" in _witness(instance_b.url)
     done = instance_b.django("journal", "witness", live_server.url)
     assert done.returncode == 0, done.stderr
-    assert "1 cosignature(s) of ours collected" in done.stdout
+    assert "1 cosignature(s) des nôtres reçue(s)" in done.stdout
     # A witnesses B again: collects B's cosignature of A's checkpoint and publishes it
     out = _witness(instance_b.url)
-    assert "size 3 -> 3 consistent" in out and "1 cosignature(s) of ours collected" in out
+    assert "taille 3 -> 3 cohérente" in out and "1 cosignature(s) des nôtres reçue(s)" in out
     received = Cosignature.objects.get(direction=Cosignature.RECEIVED)
     assert received.witness == B_ORIGIN
     note = urllib.request.urlopen(f"{live_server.url}/journal/checkpoint").read().decode()
@@ -136,7 +136,7 @@ def test_two_instances_witness_each_other_and_catch_a_fork(
 
     # B grows: still consistent
     instance_b.add(2, "Commune B bis")
-    assert "size 3 -> 5 consistent" in _witness(instance_b.url)
+    assert "taille 3 -> 5 cohérente" in _witness(instance_b.url)
 
     # B is rebuilt with another history (same key, same origin): a fork
     instance_b.stop()
@@ -145,7 +145,7 @@ def test_two_instances_witness_each_other_and_catch_a_fork(
         extra.unlink()
     instance_b.setup(records=7, prefix="Réécrite")
     instance_b.start()
-    with pytest.raises(CommandError, match="FORK DETECTED: checkpoint 7 does not extend"):
+    with pytest.raises(CommandError, match="FOURCHE DÉTECTÉE : checkpoint 7 does not extend"):
         _witness(instance_b.url)
     peer = Peer.objects.get()
     assert peer.fork_detected and "déjà vu" in peer.fork_evidence

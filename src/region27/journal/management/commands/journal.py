@@ -9,6 +9,7 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from region27.journal import keys
 from region27.journal.services import WitnessError, checkpoint_sign, tree_size, witness
@@ -19,16 +20,30 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        verify = sub.add_parser("verify", help="recompute every record, the tree and checkpoints")
-        verify.add_argument("--memory", action="store_true", help="report peak Python memory")
-        checkpoint = sub.add_parser("checkpoint", help="sign a checkpoint of the current tree")
+        verify = sub.add_parser(
+            "verify", help=_("recalculer chaque enregistrement, l'arbre et les points de contrôle")
+        )
+        verify.add_argument(
+            "--memory", action="store_true", help=_("indiquer la mémoire Python maximale")
+        )
+        checkpoint = sub.add_parser(
+            "checkpoint", help=_("signer un point de contrôle de l'arbre actuel")
+        )
         checkpoint.add_argument("--force", action="store_true")
-        witness_p = sub.add_parser("witness", help="witness and cosign another instance")
-        witness_p.add_argument("url", help="the other instance's address, e.g. https://x.fr")
-        witness_p.add_argument("--key", default="", help="its verifier key (else fetched once)")
-        key = sub.add_parser("key", help="show the public key; --rotate makes a new one")
+        witness_p = sub.add_parser(
+            "witness", help=_("témoigner pour une autre instance et la cosigner")
+        )
+        witness_p.add_argument(
+            "url", help=_("l'adresse de l'autre instance, par exemple https://x.fr")
+        )
+        witness_p.add_argument(
+            "--key", default="", help=_("sa clé de vérification (sinon lue une fois chez elle)")
+        )
+        key = sub.add_parser(
+            "key", help=_("afficher la clé publique ; --rotate en crée une nouvelle")
+        )
         key.add_argument("--rotate", action="store_true")
-        sub.add_parser("stats", help="tree size and root")
+        sub.add_parser("stats", help=_("taille et racine de l'arbre"))
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -41,18 +56,26 @@ class Command(BaseCommand):
             try:
                 result = witness(url=options["url"], vkey=options["key"])
             except WitnessError as exc:
-                prefix = "FORK DETECTED: " if exc.fork else ""
+                prefix = _("FOURCHE DÉTECTÉE : ") if exc.fork else ""
                 raise CommandError(f"{prefix}{exc}") from exc
             self.stdout.write(
-                f"{result.peer.origin}: size {result.previous_size} -> {result.size} consistent; "
-                f"cosigned; {result.received} cosignature(s) of ours collected\n"
-                f"{result.cosignature}"
+                _(
+                    "%(origin)s : taille %(before)d -> %(after)d cohérente ; cosignée ; "
+                    "%(received)d cosignature(s) des nôtres reçue(s)"
+                )
+                % {
+                    "origin": result.peer.origin,
+                    "before": result.previous_size,
+                    "after": result.size,
+                    "received": result.received,
+                }
+                + f"\n{result.cosignature}"
             )
         elif action == "key":
             if options["rotate"]:
                 if keys._setting("REGION27_JOURNAL_SIGNING_KEY"):
                     raise CommandError(
-                        "the key comes from REGION27_JOURNAL_SIGNING_KEY: change it there"
+                        _("la clé vient de REGION27_JOURNAL_SIGNING_KEY : changez-la là")
                     )
                 keys.generate_key_file()
                 checkpoint_sign(force=True)
@@ -62,7 +85,7 @@ class Command(BaseCommand):
 
             size = tree_size()
             root = base64.b64encode(tree_root(size)).decode()
-            self.stdout.write(f"size {size}\nroot {root}")
+            self.stdout.write(_("taille %(size)d\nracine %(root)s") % {"size": size, "root": root})
 
     def _verify(self, *, memory: bool, verbosity: int) -> None:
         from region27.journal.verify import verify
@@ -72,15 +95,23 @@ class Command(BaseCommand):
         started = time.perf_counter()
         report = verify(progress=self.stderr.write if verbosity > 1 else None)
         elapsed = time.perf_counter() - started
-        summary = (
-            f"{report.records} records, {report.nodes} subtrees, {report.checkpoints} "
-            f"checkpoints checked in {elapsed:.1f} s"
-        )
+        summary = _(
+            "%(records)d enregistrements, %(nodes)d sous-arbres, %(checkpoints)d points de "
+            "contrôle vérifiés en %(seconds).1f s"
+        ) % {
+            "records": report.records,
+            "nodes": report.nodes,
+            "checkpoints": report.checkpoints,
+            "seconds": elapsed,
+        }
         if memory:
             _current, peak = tracemalloc.get_traced_memory()
-            summary += f"; peak Python memory {peak / 1e6:.1f} MB"
+            summary += _(" ; mémoire Python maximale %(mb).1f Mo") % {"mb": peak / 1e6}
         if not report.ok:
             for problem in report.problems:
-                self.stderr.write(f"BAD: {problem}")
-            raise CommandError(f"journal verify failed: {report.problems[0]}")
-        self.stdout.write(f"OK: {summary}")
+                self.stderr.write(_("ERREUR : %(problem)s") % {"problem": problem})
+            raise CommandError(
+                _("échec de la vérification du journal : %(problem)s")
+                % {"problem": report.problems[0]}
+            )
+        self.stdout.write(_("OK : %(summary)s") % {"summary": summary})
