@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router
@@ -246,21 +245,20 @@ def entry_create(request: HttpRequest, payload: EntryCreateIn) -> Any:
                 % {"k": payload.kind[:32], "a": ", ".join(s.slug for s in kind_all())}
             }
         )
-    with transaction.atomic():
-        entry = services.entry_create(
-            by=request.user,  # type: ignore[arg-type]
-            organisation=organisation,
-            kind=payload.kind,
-            title=payload.title,
-            summary=payload.summary,
-            licence=payload.licence,
-            body=payload.body,
-            slug=payload.slug,
-            territories=_territories(payload.territories),
-            themes=payload.themes,
-            keywords=payload.keywords,
-            detail=_detail_in(payload.kind, payload.detail),
-        )
+    entry = services.entry_create(
+        by=request.user,  # type: ignore[arg-type]
+        organisation=organisation,
+        kind=payload.kind,
+        title=payload.title,
+        summary=payload.summary,
+        licence=payload.licence,
+        body=payload.body,
+        slug=payload.slug,
+        territories=_territories(payload.territories),
+        themes=payload.themes,
+        keywords=payload.keywords,
+        detail=_detail_in(payload.kind, payload.detail),
+    )
     entry = _visible(request, entry.slug)
     return Reply(201, entry_full(request, entry))
 
@@ -272,7 +270,7 @@ def entry_create(request: HttpRequest, payload: EntryCreateIn) -> Any:
     summary="Change an entry (only the fields sent)",
 )
 def entry_update(request: HttpRequest, slug: str, payload: EntryUpdateIn) -> Any:
-    entry = _visible(request, slug)
+    entry = _editable(request, slug)
     changes = payload.model_dump(exclude_unset=True)
     check_text(changes, "body")
     for name, value in changes.items():
@@ -282,23 +280,15 @@ def entry_update(request: HttpRequest, slug: str, payload: EntryUpdateIn) -> Any
     themes = changes.pop("themes", None)
     detail = changes.pop("detail", None)
     comment = changes.pop("comment", "")
-    if not can(request.user, Action.ENTRY_EDIT, entry):
-        raise Problem(
-            403,
-            "forbidden",
-            _("Vous ne pouvez pas modifier cette fiche."),
-            title=_("Action non autorisée"),
-        )
-    with transaction.atomic():
-        saved = services.entry_update(
-            entry=entry,
-            by=request.user,  # type: ignore[arg-type]
-            territories=_territories(territories) if territories is not None else None,
-            themes=themes,
-            detail=_detail_in(entry.kind, detail) if detail is not None else None,
-            comment=comment,
-            **changes,
-        )
+    saved = services.entry_update(
+        entry=entry,
+        by=request.user,  # type: ignore[arg-type]
+        territories=_territories(territories) if territories is not None else None,
+        themes=themes,
+        detail=_detail_in(entry.kind, detail) if detail is not None else None,
+        comment=comment,
+        **changes,
+    )
     return entry_full(request, _visible(request, saved.slug))
 
 
@@ -381,15 +371,7 @@ def distribution_create(
     format: Form[str] = "",
     file: File[UploadedFile] = None,  # type: ignore[assignment]
 ) -> Any:
-    refused = upload_refused(request)
-    if refused:
-        raise Problem(
-            413,
-            "file-too-large",
-            _("Le fichier « %(n)s » dépasse la taille maximale : rien n'a été enregistré.")
-            % {"n": refused[:100]},
-            title=_("Fichier trop volumineux"),
-        )
+    _refuse_too_large(request)
     for name, value in (
         ("title", title),
         ("url", url),
@@ -397,14 +379,7 @@ def distribution_create(
         ("format", format),
     ):
         check_text(value, name)
-    entry = _visible(request, slug)
-    if not can(request.user, Action.ENTRY_EDIT, entry):
-        raise Problem(
-            403,
-            "forbidden",
-            _("Vous ne pouvez pas modifier cette fiche."),
-            title=_("Action non autorisée"),
-        )
+    entry = _editable(request, slug)
     distribution = services.distribution_add(
         entry=entry,
         by=request.user,  # type: ignore[arg-type]
@@ -418,6 +393,7 @@ def distribution_create(
 
 
 def _editable(request: HttpRequest, slug: str) -> Entry:
+    """The entry, if the acting user may change it (else a 403 problem)."""
     entry = _visible(request, slug)
     if not can(request.user, Action.ENTRY_EDIT, entry):
         raise Problem(
@@ -427,6 +403,19 @@ def _editable(request: HttpRequest, slug: str) -> Entry:
             title=_("Action non autorisée"),
         )
     return entry
+
+
+def _refuse_too_large(request: HttpRequest) -> None:
+    """A 413 problem when the request's file went over the upload limit."""
+    refused = upload_refused(request)
+    if refused:
+        raise Problem(
+            413,
+            "file-too-large",
+            _("Le fichier « %(n)s » dépasse la taille maximale : rien n'a été enregistré.")
+            % {"n": refused[:100]},
+            title=_("Fichier trop volumineux"),
+        )
 
 
 def _kit_item(request: HttpRequest, slug: str, index: int) -> Entry:
@@ -459,12 +448,11 @@ def kit_items_replace(request: HttpRequest, slug: str, payload: KitItemsIn) -> A
         (_kit_item(request, item.entry, index), item.note)
         for index, item in enumerate(payload.items)
     ]
-    with transaction.atomic():
-        saved = services.kit_set_items(
-            entry=entry,
-            by=request.user,  # type: ignore[arg-type]
-            items=items,
-        )
+    saved = services.kit_set_items(
+        entry=entry,
+        by=request.user,  # type: ignore[arg-type]
+        items=items,
+    )
     return entry_full(request, _visible(request, saved.slug))
 
 
@@ -491,27 +479,18 @@ def document_upload(
     slug: str,
     file: File[UploadedFile] = None,  # type: ignore[assignment]
 ) -> Any:
-    refused = upload_refused(request)
-    if refused:
-        raise Problem(
-            413,
-            "file-too-large",
-            _("Le fichier « %(n)s » dépasse la taille maximale : rien n'a été enregistré.")
-            % {"n": refused[:100]},
-            title=_("Fichier trop volumineux"),
-        )
+    _refuse_too_large(request)
     if file is None:
         raise ValidationError({"file": _("Envoyez le document dans le champ « file ».")})
     check_text(file.name or "", "file")
     entry = _editable(request, slug)
     name = _document_field(entry)
-    with transaction.atomic():
-        saved = services.entry_update(
-            entry=entry,
-            by=request.user,  # type: ignore[arg-type]
-            detail={name: file},
-            comment=_("Nouveau document « %(n)s »") % {"n": (file.name or "")[:100]},
-        )
+    saved = services.entry_update(
+        entry=entry,
+        by=request.user,  # type: ignore[arg-type]
+        detail={name: file},
+        comment=_("Nouveau document « %(n)s »") % {"n": (file.name or "")[:100]},
+    )
     return entry_full(request, _visible(request, saved.slug))
 
 
@@ -524,11 +503,10 @@ def document_upload(
 def document_remove(request: HttpRequest, slug: str) -> Any:
     entry = _editable(request, slug)
     name = _document_field(entry)
-    with transaction.atomic():
-        saved = services.entry_update(
-            entry=entry,
-            by=request.user,  # type: ignore[arg-type]
-            detail={name: False},
-            comment=_("Document retiré"),
-        )
+    saved = services.entry_update(
+        entry=entry,
+        by=request.user,  # type: ignore[arg-type]
+        detail={name: False},
+        comment=_("Document retiré"),
+    )
     return entry_full(request, _visible(request, saved.slug))
