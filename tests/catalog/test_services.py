@@ -67,6 +67,15 @@ def test_slug_change_leaves_a_redirect_and_slugs_stay_unique() -> None:
     assert SlugRedirect.objects.get(old_slug="plan-velo").entry == first
     third = factories.entry(org, agent, title="Plan vélo")
     assert third.slug == "plan-velo-3", "an old slug is not reused while it redirects"
+    # Readers following the old address find the entry, if they may see it.
+    from django.contrib.auth.models import AnonymousUser
+
+    from region27.catalog.selectors import entry_get_followed
+
+    assert entry_get_followed(user=agent, slug="plan-velo") == first
+    assert entry_get_followed(user=agent, slug="plan-velo-2026") == first
+    assert entry_get_followed(user=AnonymousUser(), slug="plan-velo") is None  # a draft
+    assert entry_get_followed(user=agent, slug="plan-inconnu") is None
 
 
 def test_invalid_input_saves_nothing() -> None:

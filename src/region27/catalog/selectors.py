@@ -81,6 +81,14 @@ def entry_get(*, user: Any, slug: str) -> tuple[Entry | None, str | None]:
     return entry, None
 
 
+def entry_get_followed(*, user: Any, slug: str) -> Entry | None:
+    """The entry the user may see at `slug`, or at the slug it moved to."""
+    entry, moved_to = entry_get(user=user, slug=slug)
+    if entry is None and moved_to:
+        entry, _moved = entry_get(user=user, slug=moved_to)
+    return entry
+
+
 def entry_versions(*, user: Any, entry: Entry) -> QuerySet[EntryVersion]:
     if not can_view(user, entry):
         return EntryVersion.objects.none()

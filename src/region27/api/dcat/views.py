@@ -30,7 +30,7 @@ from region27.api.dcat.export import (
 )
 from region27.api.dcat.mapping import PROFILE_3, PROFILES
 from region27.catalog.models import Entry
-from region27.catalog.selectors import entry_get
+from region27.catalog.selectors import entry_get_followed
 from region27.territories.models import Territory
 from region27.territories.selectors import territory_get
 
@@ -141,9 +141,7 @@ def territory_catalogue(request: HttpRequest, level: str, code: str, fmt: str) -
 @require_GET
 def entry_rdf(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     _format(fmt)
-    entry, moved_to = entry_get(user=AnonymousUser(), slug=slug)
-    if entry is None and moved_to:
-        entry, _moved = entry_get(user=AnonymousUser(), slug=moved_to)
+    entry = entry_get_followed(user=AnonymousUser(), slug=slug)
     if entry is None or entry.kind not in dcat_kinds() or not entry.is_public:
         raise Http404(_("Aucun jeu de données ni service à cette adresse."))
     entry = prefetch_for_dcat(Entry.objects.filter(pk=entry.pk)).get()

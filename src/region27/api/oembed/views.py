@@ -13,7 +13,7 @@ from django.urls import Resolver404, resolve
 from django.utils.html import escape
 from django.views.decorators.http import require_GET
 
-from region27.catalog.selectors import entry_get
+from region27.catalog.selectors import entry_get_followed
 from region27.territories.models import Territory
 from region27.territories.selectors import territory_get
 
@@ -57,9 +57,7 @@ def oembed(request: HttpRequest) -> JsonResponse:
     name = f"{match.namespace}:{match.url_name}" if match.namespace else str(match.url_name)
     title = ""
     if name == "web:entry":
-        entry, moved_to = entry_get(user=AnonymousUser(), slug=match.kwargs["slug"])
-        if entry is None and moved_to:
-            entry, _moved = entry_get(user=AnonymousUser(), slug=moved_to)
+        entry = entry_get_followed(user=AnonymousUser(), slug=match.kwargs["slug"])
         if entry is None or not entry.is_public:
             return _error(404, "No public entry at this address.")
         widget, title, kind = f"/integrer/catalogue/{entry.slug}/", entry.title, "entry"

@@ -32,7 +32,7 @@ from region27.catalog import services
 from region27.catalog.kinds import kind_all, kind_get
 from region27.catalog.licences import licence_get
 from region27.catalog.models import Entry, Status
-from region27.catalog.selectors import EntryFilters, entry_get, entry_list
+from region27.catalog.selectors import EntryFilters, entry_get, entry_get_followed, entry_list
 from region27.catalog.themes import THEMES
 from region27.core.uploads import upload_refused
 from region27.territories.models import Territory
@@ -420,9 +420,7 @@ def _refuse_too_large(request: HttpRequest) -> None:
 
 def _kit_item(request: HttpRequest, slug: str, index: int) -> Entry:
     """A published entry, read as the acting user (an old slug follows its move)."""
-    found, moved_to = entry_get(user=request.user, slug=slug.strip()[:120])
-    if found is None and moved_to:
-        found, _moved = entry_get(user=request.user, slug=moved_to)
+    found = entry_get_followed(user=request.user, slug=slug.strip()[:120])
     if found is None or found.status != Status.PUBLISHED:
         raise ValidationError(
             {

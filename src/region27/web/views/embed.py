@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
-from region27.catalog.selectors import EntryFilters, entry_get, entry_list
+from region27.catalog.selectors import EntryFilters, entry_get_followed, entry_list
 from region27.territories.models import Territory
 from region27.territories.selectors import territory_get
 
@@ -145,9 +145,7 @@ def style(request: HttpRequest) -> HttpResponse:
 
 @embeddable
 def entry(request: HttpRequest, slug: str) -> HttpResponse:
-    found, moved_to = entry_get(user=AnonymousUser(), slug=slug)
-    if found is None and moved_to:
-        found, _moved = entry_get(user=AnonymousUser(), slug=moved_to)
+    found = entry_get_followed(user=AnonymousUser(), slug=slug)
     if found is None or not found.is_public:
         raise Http404(_("Aucune fiche publique à cette adresse."))
     return render(
