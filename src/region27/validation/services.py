@@ -1,4 +1,4 @@
-"""Every write about référentiels and validation runs. Each function is atomic.
+"""Every write about référentiels and validation runs. Each function's writes are atomic.
 
 Schemas are catalog entries of kind `schema`: they are created and published
 through `catalog.services` (so they get versions and journal records like any
@@ -191,7 +191,6 @@ def _add_version(
     return item
 
 
-@transaction.atomic
 def schema_create(
     *,
     by: User,
@@ -209,11 +208,36 @@ def schema_create(
 ) -> Entry:
     """Create a draft référentiel from an uploaded or downloaded Table Schema.
 
-    The schema is checked first: an invalid one saves nothing.
+    The schema is read (downloaded: up to the fetch timeout) and checked before any
+    transaction opens; an invalid one saves nothing.
     """
     if not can(by, Action.ENTRY_CREATE, organisation):
         raise NotAllowed()
     checked, source_url = _schema_source(schema_file, schema_url)
+    return _schema_create_store(
+        by=by,
+        organisation=organisation,
+        checked=checked,
+        source_url=source_url,
+        version=version,
+        name=name,
+        entry_fields={"title": title, "summary": summary, "licence": licence, "body": body},
+        detail={"homepage": homepage, "attribution": attribution},
+    )
+
+
+@transaction.atomic
+def _schema_create_store(
+    *,
+    by: User,
+    organisation: Organisation,
+    checked: CheckedSchema,
+    source_url: str,
+    version: str,
+    name: str,
+    entry_fields: dict[str, str],
+    detail: dict[str, str],
+) -> Entry:
     number = _version_of(version, checked)
     name = name.strip().lower()
     if SchemaDetail.objects.filter(name=name).exists():
@@ -222,11 +246,11 @@ def schema_create(
         by=by,
         organisation=organisation,
         kind="schema",
-        title=title,
-        summary=summary,
-        licence=licence,
-        body=body,
-        detail={"name": name, "homepage": homepage, "attribution": attribution},
+        title=entry_fields["title"],
+        summary=entry_fields["summary"],
+        licence=entry_fields["licence"],
+        body=entry_fields["body"],
+        detail={"name": name, **detail},
     )
     _add_version(
         SchemaDetail.objects.get(entry=entry),
@@ -240,7 +264,6 @@ def schema_create(
     return entry
 
 
-@transaction.atomic
 def schema_version_add(
     *,
     entry: Entry,
@@ -249,13 +272,31 @@ def schema_version_add(
     schema_url: str = "",
     version: str = "",
 ) -> SchemaVersion:
-    """Add a version to a référentiel (checked as a Table Schema first)."""
-    entry = Entry.objects.select_for_update(no_key=True).get(pk=entry.pk)
+    """Add a version to a référentiel (checked as a Table Schema first).
+
+    The schema is downloaded and checked before the entry is locked: a slow server
+    never keeps the référentiel's other changes waiting.
+    """
     if not can(by, Action.ENTRY_EDIT, entry):
         raise NotAllowed()
     if entry.kind != "schema":
         raise ValidationError(_("Seuls les référentiels ont des versions de schéma."))
     checked, source_url = _schema_source(schema_file, schema_url)
+    return _schema_version_store(
+        entry=entry, by=by, checked=checked, source_url=source_url, version=version
+    )
+
+
+@transaction.atomic
+def _schema_version_store(
+    *, entry: Entry, by: User, checked: CheckedSchema, source_url: str, version: str
+) -> SchemaVersion:
+    entry = Entry.objects.select_for_update(no_key=True).get(pk=entry.pk)
+    # Checked again under the lock: rights or kind may have changed during the download.
+    if not can(by, Action.ENTRY_EDIT, entry):
+        raise NotAllowed()
+    if entry.kind != "schema":
+        raise ValidationError(_("Seuls les référentiels ont des versions de schéma."))
     number = _version_of(version, checked)
     detail = SchemaDetail.objects.get(entry=entry)
     item = _add_version(detail, version=number, checked=checked, source_url=source_url)

@@ -196,3 +196,43 @@ def test_generic_form_creates_schema_without_versions(client: Client, db: Any) -
     assert "Aucune version pour l" in page and "Ajouter une version" in page
     with pytest.raises(ValidationError):
         factories.entry(org, agent, kind="schema", detail={"name": "Pas Valide !"})
+
+
+def test_a_schema_is_downloaded_before_any_transaction_or_lock(
+    db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slow server (up to the fetch timeout) must not hold the référentiel's lock."""
+    from django.db import connection
+
+    from region27.validation import services
+
+    org = factories.organisation()
+    agent = factories.member(org, "agent")
+    depth: list[int] = []
+
+    def fetch(url: str, limits: Any) -> bytes:
+        depth.append(len(connection.atomic_blocks))
+        return json.dumps(dict(TINY, version="2.0")).encode()
+
+    monkeypatch.setattr(services, "fetch_url", fetch)
+    outside = len(connection.atomic_blocks)  # the test's own transaction
+    entry = schema_create(
+        by=agent,
+        organisation=org,
+        title="Arbres",
+        summary="Les arbres.",
+        licence="lov2",
+        name="valence/arbres",
+        schema_url="https://schemas.example.fr/arbres.json",
+    )
+    schema_version_add(
+        entry=entry, by=agent, schema_url="https://schemas.example.fr/arbres-3.json", version="3.0"
+    )
+    assert depth == [outside, outside]
+    versions = SchemaDetail.objects.get(entry=entry).versions.order_by("version")
+    assert [v.version for v in versions] == ["2.0", "3.0"]
+    # Someone who may not change it is refused before anything is downloaded.
+    other = factories.member(factories.organisation(), "agent")
+    with pytest.raises(services.NotAllowed):
+        schema_version_add(entry=entry, by=other, schema_url="https://x.example/s.json")
+    assert len(depth) == 2
