@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from region27.accounts.policy import Action, can, can_view
 from region27.catalog.models import Distribution, Entry, Status
 from region27.validation.models import (
+    Decision,
     DistributionSchema,
     SchemaDetail,
     SchemaVersion,
@@ -129,6 +130,44 @@ def pending_run(distribution: Distribution) -> ValidationRun | None:
     ):
         return run
     return None
+
+
+@dataclass
+class ValidationState:
+    """What the entry page shows of one distribution: its declared schema, the run about
+    the file it serves now, and (for members) a replacement waiting."""
+
+    declared: SchemaVersion | None = None
+    run: ValidationRun | None = None
+    pending: ValidationRun | None = None
+
+
+def validation_states(*, entry: Entry, member: bool) -> dict[int, ValidationState]:
+    """`declared_schema`, `current_run` and `pending_run` of every distribution of the
+    entry at once: three queries, however many distributions it has."""
+    states: dict[int, ValidationState] = defaultdict(ValidationState)
+    for link in (
+        DistributionSchema.objects.filter(distribution__entry=entry)
+        .select_related("schema_version__schema__entry")
+        .order_by("-pk")
+    ):
+        states[link.distribution_id].declared = link.schema_version
+    runs = (
+        ValidationRun.objects.filter(distribution__entry=entry)
+        .select_related("schema_version__schema")
+        .defer("errors", "warnings")
+    )
+    published = Q(is_replacement=False) | Q(decision__in=[Decision.PROMOTED, Decision.FORCED])
+    for run in runs.filter(published):  # newest first: the first one of each wins
+        state = states[run.distribution_id]
+        if state.run is None:
+            state.run = run
+    if member:
+        for run in runs.filter(is_replacement=True, decision=""):
+            state = states[run.distribution_id]
+            if state.pending is None:
+                state.pending = run
+    return dict(states)
 
 
 @dataclass

@@ -243,3 +243,44 @@ def test_database_backend_and_worker(
         call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
     run.refresh_from_db()
     assert run.status == "done" and run.valid is True
+
+
+def test_entry_page_reads_every_badge_in_three_queries(
+    world: dict[str, Any], client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from region27.validation.selectors import current_run, declared_schema, pending_run
+
+    def page_queries() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(world["dataset"].get_absolute_url()).content.decode()
+        validation = [q for q in queries.captured_queries if "validation_" in q["sql"]]
+        return len(validation), page
+
+    client.force_login(world["agent"])
+    first = _add(world, subventions_csv(), django_capture_on_commit_callbacks)
+    one, _page = page_queries()
+    for bad in (1, 2, 0):
+        _add(world, subventions_csv(bad_sirets=bad), django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        distribution_replace_file(
+            distribution=first, by=world["agent"], file=upload(subventions_csv(bad_sirets=3))
+        )
+    four, page = page_queries()
+    assert four == one
+    assert page.count("Conforme au schéma scdl/subventions v2.1.1") == 2
+    assert "Non conforme au schéma scdl/subventions v2.1.1 (1 erreur)" in page
+    assert "Non conforme au schéma scdl/subventions v2.1.1 (2 erreurs)" in page
+    # The same answers as one distribution at a time.
+    from region27.validation.selectors import validation_states
+
+    states = validation_states(entry=world["dataset"], member=True)
+    for distribution in Distribution.objects.filter(entry=world["dataset"]):
+        state = states[distribution.pk]
+        assert state.declared == declared_schema(distribution)
+        assert state.run == current_run(distribution)
+        assert state.pending == pending_run(distribution)
+    assert states[first.pk].pending is not None
+    assert validation_states(entry=world["dataset"], member=False)[first.pk].pending is None

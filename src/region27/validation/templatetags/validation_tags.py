@@ -10,10 +10,9 @@ from django import template
 
 from region27.accounts.policy import Action, can
 from region27.validation.selectors import (
-    current_run,
-    declared_schema,
-    pending_run,
+    ValidationState,
     schema_versions_of,
+    validation_states,
 )
 
 register = template.Library()
@@ -30,12 +29,20 @@ def distribution_validation(
 ) -> dict[str, Any]:
     user = _user(context)
     member = can(user, Action.ENTRY_VIEW_DRAFT, entry)
+    # Read once for every distribution of the entry (three queries), kept for this render.
+    render: Any = context.render_context
+    cache: dict[tuple[int, bool], dict[int, ValidationState]]
+    cache = render.setdefault("validation_states", {})
+    key = (entry.pk, member)
+    if key not in cache:
+        cache[key] = validation_states(entry=entry, member=member)
+    state = cache[key].get(distribution.pk) or ValidationState()
     return {
         "entry": entry,
         "d": distribution,
-        "declared": declared_schema(distribution),
-        "run": current_run(distribution),
-        "pending": pending_run(distribution) if member else None,
+        "declared": state.declared,
+        "run": state.run,
+        "pending": state.pending,
         "can_edit": can_edit,
     }
 
