@@ -89,8 +89,13 @@ def indicator_evaluations(*, user: Any, indicator: Indicator) -> QuerySet[Evalua
 
 def indicator_periods(indicator: Indicator) -> list[str]:
     """The distinct periods with at least one value, in order."""
-    periods = IndicatorValue.objects.filter(indicator=indicator).values_list("period", flat=True)
-    return sorted(set(periods))
+    periods = (
+        IndicatorValue.objects.filter(indicator=indicator)
+        .order_by()
+        .values_list("period", flat=True)
+        .distinct()
+    )
+    return sorted(periods)
 
 
 def evaluable_experiments(*, user: Any) -> QuerySet[Entry]:

@@ -58,6 +58,7 @@ from region27.evaluation.stats import (
     format_period,
     in_space_placebos,
     in_time_placebo,
+    json_finite,
     leave_one_out,
     run_record,
     twfe,
@@ -746,17 +747,6 @@ def _panel_inputs(evaluation: Evaluation) -> _Inputs:
     )
 
 
-def _finite(value: Any) -> Any:
-    """JSON has no NaN or infinity: they are stored as null."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
-
-
 def _set_progress(evaluation: Evaluation, progress: int, **fields: Any) -> None:
     evaluation.progress = progress
     for k, v in fields.items():
@@ -957,7 +947,7 @@ def evaluation_execute(*, evaluation_id: int) -> Evaluation | None:
         raise
     synth = res.to_dict()
     pre = [p for p in res.periods if p < res.treatment_start]
-    evaluation.result = _finite(
+    evaluation.result = json_finite(
         {
             "synth": synth,
             "placebos": placebo_dict,

@@ -27,7 +27,7 @@ from .inference import (
     leave_one_out,
 )
 from .panel import Panel, format_period
-from .repro import RunRecord, run_record, software_versions
+from .repro import RunRecord, json_finite, run_record, software_versions
 from .simplex import simplex_least_squares
 from .synth import (
     BalanceRow,
@@ -70,6 +70,7 @@ __all__ = [
     "format_period",
     "in_space_placebos",
     "in_time_placebo",
+    "json_finite",
     "leave_one_out",
     "run_record",
     "simplex_least_squares",

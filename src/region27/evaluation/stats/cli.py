@@ -15,7 +15,7 @@ from typing import Any, NoReturn, TextIO
 from .errors import EvaluationError, EvaluationWarning
 from .inference import in_space_placebos, in_time_placebo, leave_one_out
 from .panel import Panel, format_period
-from .repro import run_record
+from .repro import json_finite, run_record
 from .synth import Predictor, SynthOptions, SynthResult, fit_synth, parse_window
 
 __all__ = ["build_parser", "run_cli"]
@@ -78,16 +78,6 @@ def _num(text: str, what: str) -> float:
         ) from None
     if not math.isfinite(value):
         raise EvaluationError("bad_arguments", f"{what} doit être un nombre fini.")
-    return value
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
     return value
 
 
@@ -210,7 +200,7 @@ def _run(argv: list[str], out: TextIO) -> int:
         payload = res.to_dict()
         payload.update(extra)
         payload["run"] = record.to_dict()
-        print(json.dumps(_clean(payload), ensure_ascii=False, allow_nan=False), file=out)
+        print(json.dumps(json_finite(payload), ensure_ascii=False, allow_nan=False), file=out)
     else:
         _text_report(res, extra, out)
         print(f"Empreinte des entrées : {record.input_hash}", file=out)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import platform
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, is_dataclass
@@ -12,10 +13,28 @@ from typing import Any
 
 from .panel import Panel
 
-__all__ = ["ENGINE_VERSION", "RunRecord", "canonical_json", "run_record", "software_versions"]
+__all__ = [
+    "ENGINE_VERSION",
+    "RunRecord",
+    "canonical_json",
+    "json_finite",
+    "run_record",
+    "software_versions",
+]
 
 ENGINE_VERSION = "1.0.0"
 """Bumped whenever a change may alter numerical results."""
+
+
+def json_finite(value: Any) -> Any:
+    """The value with every NaN or infinity (which JSON cannot hold) turned into None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: json_finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_finite(v) for v in value]
+    return value
 
 
 def _normalise(value: Any) -> Any:
