@@ -146,6 +146,17 @@ def test_openapi_and_docs(client: Any) -> None:
     docs = client.get("/api/1/docs/")
     assert docs.status_code == 200
     assert b"problem-token-expired" in docs.content and b"<script" not in docs.content
+    # Operations are summed up in the reader's language, in the document and on the page.
+    french = docs.content.decode()
+    assert '<html lang="fr">' in french and docs["Content-Language"] == "fr"
+    assert "Chercher des fiches" in french and "Search entries" not in french
+    assert paths["/api/1/search"]["get"]["summary"].startswith("Chercher des fiches")
+    client.cookies["django_language"] = "en"
+    english = client.get("/api/1/docs/")
+    assert '<html lang="en">' in english.content.decode() and english["Content-Language"] == "en"
+    assert "Search entries (full text" in english.content.decode()
+    schema_en = client.get("/api/1/openapi.json").json()
+    assert schema_en["paths"]["/api/1/search"]["get"]["summary"].startswith("Search entries")
 
 
 def test_preflight_allows_reads_only(client: Any) -> None:

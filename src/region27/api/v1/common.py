@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _gettext_lazy
 
 from region27.api.v1.problems import Problem
 from region27.api.v1.schemas import ProblemOut
+
+
+def gettext_lazy(message: str) -> str:
+    """`gettext_lazy` typed as `str`, for the operations' `summary`: the OpenAPI document
+    and the documentation page are written in the reader's language."""
+    return cast(str, _gettext_lazy(message))
+
 
 MAX_PAGE_SIZE = 100
 MAX_PAGE = 100_000

@@ -10,8 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.templatetags.static import static
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from region27.api.v1.api import api
@@ -118,7 +118,7 @@ def docs(request: HttpRequest) -> HttpResponse:
     )
     html = format_html(
         """<!doctype html>
-<html lang="fr"><head><meta charset="utf-8">
+<html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
 <link rel="stylesheet" href="{css}">
@@ -126,12 +126,13 @@ def docs(request: HttpRequest) -> HttpResponse:
 <h1>{title}</h1>
 <p>{intro}</p>
 <ul><li><a href="{openapi}">{openapi_label}</a></li></ul>
-<pre>{description}</pre>
+<pre lang="en">{description}</pre>
 <h2>{ops_title}</h2>
 {sections}
 <h2 id="problems">{problems_title}</h2>
 <dl>{problems}</dl>
 </main></body></html>""",
+        lang=get_language() or "fr",
         title=_("API JSON, version 1"),
         css=static("region27/site.css"),
         site=settings.SITE_NAME,
@@ -148,5 +149,5 @@ def docs(request: HttpRequest) -> HttpResponse:
         problems=problems,
     )
     response = HttpResponse(html, content_type="text/html; charset=utf-8")
-    response["Content-Language"] = "fr"
+    response["Content-Language"] = get_language() or "fr"
     return response

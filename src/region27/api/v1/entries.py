@@ -15,7 +15,14 @@ from ninja.files import UploadedFile
 from region27.accounts.models import Organisation
 from region27.accounts.policy import Action, can
 from region27.api.v1.auth import READ_AUTH, WRITE_AUTH
-from region27.api.v1.common import MAX_PAGE, MAX_PAGE_SIZE, READ_ERRORS, WRITE_ERRORS, check_text
+from region27.api.v1.common import (
+    MAX_PAGE,
+    MAX_PAGE_SIZE,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    check_text,
+    gettext_lazy,
+)
 from region27.api.v1.problems import Problem
 from region27.api.v1.schemas import (
     DistributionOut,
@@ -70,7 +77,7 @@ def _territory(value: str, field: str) -> Territory:
     "/kinds",
     response={200: KindPage, **READ_ERRORS},
     auth=READ_AUTH,
-    summary="Entry kinds and their own fields",
+    summary=gettext_lazy("Les natures de fiche et leurs champs propres"),
 )
 def kinds(request: HttpRequest) -> Any:
     items = [
@@ -90,7 +97,9 @@ def kinds(request: HttpRequest) -> Any:
     "/entries",
     response={200: EntryPage, **READ_ERRORS},
     auth=READ_AUTH,
-    summary="List entries (published, plus your organisations' drafts when you ask for them)",
+    summary=gettext_lazy(
+        "Lister les fiches (publiées, et les brouillons de vos organisations si vous les demandez)"
+    ),
 )
 def entry_index(
     request: HttpRequest,
@@ -158,7 +167,7 @@ def _visible(request: HttpRequest, slug: str) -> Entry:
     "/entries/{slug}",
     response={200: EntryOut, 301: None, **READ_ERRORS},
     auth=READ_AUTH,
-    summary="One entry, with its kind's fields and distributions",
+    summary=gettext_lazy("Une fiche, avec les champs de sa nature et ses fichiers"),
 )
 def entry_read(request: HttpRequest, slug: str) -> Any:
     try:
@@ -226,7 +235,9 @@ def _writer_organisation(request: HttpRequest, slug: str) -> Organisation:
     "/entries",
     response={201: EntryOut, **WRITE_ERRORS},
     auth=WRITE_AUTH,
-    summary="Create a draft entry (agents and admins of the organisation)",
+    summary=gettext_lazy(
+        "Créer une fiche en brouillon (agents et administrateurs de l'organisation)"
+    ),
 )
 def entry_create(request: HttpRequest, payload: EntryCreateIn) -> Any:
     check_text(payload.model_dump(), "body")
@@ -267,7 +278,7 @@ def entry_create(request: HttpRequest, payload: EntryCreateIn) -> Any:
     "/entries/{slug}",
     response={200: EntryOut, **WRITE_ERRORS},
     auth=WRITE_AUTH,
-    summary="Change an entry (only the fields sent)",
+    summary=gettext_lazy("Modifier une fiche (seulement les champs envoyés)"),
 )
 def entry_update(request: HttpRequest, slug: str, payload: EntryUpdateIn) -> Any:
     entry = _editable(request, slug)
@@ -319,7 +330,9 @@ def _transition(request: HttpRequest, slug: str, action: str, **extra: Any) -> A
     "/entries/{slug}/submit",
     response={200: EntryOut, **WRITE_ERRORS},
     auth=WRITE_AUTH,
-    summary="Submit a draft (to the élus when the organisation requires validation)",
+    summary=gettext_lazy(
+        "Soumettre un brouillon (aux élus quand l'organisation demande une validation)"
+    ),
 )
 def entry_submit(request: HttpRequest, slug: str) -> Any:
     return _transition(request, slug, "submit")
@@ -329,7 +342,9 @@ def entry_submit(request: HttpRequest, slug: str) -> Any:
     "/entries/{slug}/publish",
     response={200: EntryOut, **WRITE_ERRORS},
     auth=WRITE_AUTH,
-    summary="Publish (élus where validation is required, else agents and admins)",
+    summary=gettext_lazy(
+        "Publier (les élus là où une validation est demandée, sinon agents et administrateurs)"
+    ),
 )
 def entry_publish(request: HttpRequest, slug: str) -> Any:
     return _transition(request, slug, "publish")
@@ -339,7 +354,7 @@ def entry_publish(request: HttpRequest, slug: str) -> Any:
     "/entries/{slug}/archive",
     response={200: EntryOut, **WRITE_ERRORS},
     auth=WRITE_AUTH,
-    summary="Archive a published entry",
+    summary=gettext_lazy("Archiver une fiche publiée"),
 )
 def entry_archive(request: HttpRequest, slug: str) -> Any:
     return _transition(request, slug, "archive")
@@ -349,7 +364,7 @@ def entry_archive(request: HttpRequest, slug: str) -> Any:
     "/entries/{slug}/reject",
     response={200: EntryOut, **WRITE_ERRORS},
     auth=WRITE_AUTH,
-    summary="Send a submitted entry back to its authors, saying why (élus)",
+    summary=gettext_lazy("Renvoyer une fiche soumise à ses auteurs, en disant pourquoi (élus)"),
 )
 def entry_reject(request: HttpRequest, slug: str, payload: RejectIn) -> Any:
     check_text(payload.comment, "comment")
@@ -360,7 +375,7 @@ def entry_reject(request: HttpRequest, slug: str, payload: RejectIn) -> Any:
     "/entries/{slug}/distributions",
     response={201: DistributionOut, **WRITE_ERRORS},
     auth=WRITE_AUTH,
-    summary="Add a file (multipart) or a link to a dataset",
+    summary=gettext_lazy("Ajouter un fichier (multipart) ou un lien à un jeu de données"),
 )
 def distribution_create(
     request: HttpRequest,
@@ -435,7 +450,9 @@ def _kit_item(request: HttpRequest, slug: str, index: int) -> Entry:
     "/entries/{slug}/items",
     response={200: EntryOut, **WRITE_ERRORS},
     auth=WRITE_AUTH,
-    summary="Replace a kit's entries (the whole ordered list, with optional notes)",
+    summary=gettext_lazy(
+        "Remplacer les fiches d'un kit (toute la liste ordonnée, avec des notes facultatives)"
+    ),
 )
 def kit_items_replace(request: HttpRequest, slug: str, payload: KitItemsIn) -> Any:
     check_text(payload.model_dump(), "items")
@@ -470,7 +487,9 @@ def _document_field(entry: Entry) -> str:
     "/entries/{slug}/document",
     response={200: EntryOut, **WRITE_ERRORS},
     auth=WRITE_AUTH,
-    summary="Send a study's document (multipart `file`); it replaces the previous one",
+    summary=gettext_lazy(
+        "Envoyer le document d'une étude (multipart `file`) ; il remplace le précédent"
+    ),
 )
 def document_upload(
     request: HttpRequest,
@@ -496,7 +515,7 @@ def document_upload(
     "/entries/{slug}/document",
     response={200: EntryOut, **WRITE_ERRORS},
     auth=WRITE_AUTH,
-    summary="Remove a study's document (its address, `document_url`, stays)",
+    summary=gettext_lazy("Retirer le document d'une étude (son adresse, `document_url`, reste)"),
 )
 def document_remove(request: HttpRequest, slug: str) -> Any:
     entry = _editable(request, slug)

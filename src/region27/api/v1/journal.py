@@ -12,7 +12,7 @@ from ninja import Query, Router
 
 from region27.accounts.models import Organisation
 from region27.api.v1.auth import READ_AUTH
-from region27.api.v1.common import MAX_PAGE, MAX_PAGE_SIZE, READ_ERRORS
+from region27.api.v1.common import MAX_PAGE, MAX_PAGE_SIZE, READ_ERRORS, gettext_lazy
 from region27.api.v1.problems import Problem
 from region27.api.v1.schemas import JournalPage, JournalRecordOut
 from region27.api.v1.serialize import page_of
@@ -58,7 +58,7 @@ def _records_out(request: HttpRequest, records: list[Record]) -> list[dict[str, 
     "/journal",
     response={200: JournalPage, **READ_ERRORS},
     auth=READ_AUTH,
-    summary="Records of the public journal, newest first",
+    summary=gettext_lazy("Les enregistrements du journal public, du plus récent au plus ancien"),
 )
 def journal_index(
     request: HttpRequest,
@@ -93,7 +93,7 @@ def journal_index(
     "/journal/{seq}",
     response={200: JournalRecordOut, **READ_ERRORS},
     auth=READ_AUTH,
-    summary="One record of the journal",
+    summary=gettext_lazy("Un enregistrement du journal"),
 )
 def journal_read(request: HttpRequest, seq: int) -> Any:
     record = Record.objects.defer("leaf").filter(seq=seq).first() if 0 <= seq < 2**62 else None

@@ -11,7 +11,7 @@ from ninja import Query, Router
 
 from region27.accounts.models import Organisation, OrganisationKind
 from region27.api.v1.auth import READ_AUTH
-from region27.api.v1.common import MAX_PAGE, MAX_PAGE_SIZE, READ_ERRORS
+from region27.api.v1.common import MAX_PAGE, MAX_PAGE_SIZE, READ_ERRORS, gettext_lazy
 from region27.api.v1.problems import Problem
 from region27.api.v1.schemas import (
     LicencePage,
@@ -35,7 +35,7 @@ router = Router()
     response={200: OrganisationPage, **READ_ERRORS},
     auth=READ_AUTH,
     tags=["organisations"],
-    summary="List organisations",
+    summary=gettext_lazy("Lister les organisations"),
 )
 def organisation_index(
     request: HttpRequest,
@@ -68,7 +68,7 @@ def organisation_index(
     response={200: OrganisationOut, **READ_ERRORS},
     auth=READ_AUTH,
     tags=["organisations"],
-    summary="One organisation",
+    summary=gettext_lazy("Une organisation"),
 )
 def organisation_read(request: HttpRequest, slug: str) -> Any:
     org = Organisation.objects.select_related("territory").filter(slug=slug[:100]).first()
@@ -84,7 +84,7 @@ def organisation_read(request: HttpRequest, slug: str) -> Any:
     response={200: TerritoryPage, **READ_ERRORS},
     auth=READ_AUTH,
     tags=["territories"],
-    summary="Territories of the COG (search by name, INSEE code or postal code)",
+    summary=gettext_lazy("Les territoires du COG (recherche par nom, code INSEE ou code postal)"),
 )
 def territory_index(
     request: HttpRequest,
@@ -120,7 +120,7 @@ def territory_index(
     response={200: TerritoryDetailOut, **READ_ERRORS},
     auth=READ_AUTH,
     tags=["territories"],
-    summary="One territory, with the territories containing it",
+    summary=gettext_lazy("Un territoire, avec les territoires qui le contiennent"),
 )
 def territory_read(request: HttpRequest, level: str, code: str) -> Any:
     territory = (
@@ -142,7 +142,7 @@ def territory_read(request: HttpRequest, level: str, code: str) -> Any:
     response={200: ThemePage, **READ_ERRORS},
     auth=READ_AUTH,
     tags=["reference"],
-    summary="The theme taxonomy (with EU data themes)",
+    summary=gettext_lazy("La liste des thèmes (avec les thèmes de données européens)"),
 )
 def theme_index(
     request: HttpRequest,
@@ -161,7 +161,7 @@ def theme_index(
     response={200: LicencePage, **READ_ERRORS},
     auth=READ_AUTH,
     tags=["reference"],
-    summary="Licences (data.gouv.fr identifiers, SPDX for software)",
+    summary=gettext_lazy("Les licences (identifiants de data.gouv.fr, SPDX pour les logiciels)"),
 )
 def licence_index(
     request: HttpRequest,

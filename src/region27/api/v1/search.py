@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from region27.api.v1.auth import READ_AUTH
-from region27.api.v1.common import MAX_PAGE, MAX_PAGE_SIZE, READ_ERRORS
+from region27.api.v1.common import MAX_PAGE, MAX_PAGE_SIZE, READ_ERRORS, gettext_lazy
 from region27.api.v1.schemas import SearchPageOut
 from region27.api.v1.serialize import entry_summary
 from region27.search.params import FACET_PARAMS, parse_params
@@ -24,7 +24,9 @@ _LIST = Query([], max_length=20)
     "/search",
     response={200: SearchPageOut, **READ_ERRORS},
     auth=READ_AUTH,
-    summary="Search entries (full text, facets; repeat a filter for OR)",
+    summary=gettext_lazy(
+        "Chercher des fiches (texte intégral, facettes ; répéter un filtre pour un OU)"
+    ),
 )
 def search(
     request: HttpRequest,

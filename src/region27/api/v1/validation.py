@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from region27.api.v1.auth import READ_AUTH
-from region27.api.v1.common import MAX_PAGE, MAX_PAGE_SIZE, READ_ERRORS
+from region27.api.v1.common import MAX_PAGE, MAX_PAGE_SIZE, READ_ERRORS, gettext_lazy
 from region27.api.v1.entries import _visible
 from region27.api.v1.problems import Problem
 from region27.api.v1.schemas import ValidationReportOut, ValidationRunPage
@@ -100,7 +100,10 @@ def _report_out(request: HttpRequest, run: ValidationRun) -> dict[str, Any]:
     "/entries/{slug}/distributions/{distribution}/validations",
     response={200: ValidationRunPage, **READ_ERRORS},
     auth=READ_AUTH,
-    summary="Validations of a distribution's files, newest first (without their errors)",
+    summary=gettext_lazy(
+        "Les validations des fichiers d'une distribution, de la plus récente à la plus "
+        "ancienne (sans leurs erreurs)"
+    ),
 )
 def validation_index(
     request: HttpRequest,
@@ -120,7 +123,9 @@ def validation_index(
     "/entries/{slug}/distributions/{distribution}/validation",
     response={200: ValidationReportOut, **READ_ERRORS},
     auth=READ_AUTH,
-    summary="The latest validation report of a distribution (errors and warnings included)",
+    summary=gettext_lazy(
+        "Le dernier rapport de validation d'une distribution (erreurs et avertissements compris)"
+    ),
 )
 def validation_latest(request: HttpRequest, slug: str, distribution: str) -> Any:
     found = _distribution(request, slug, distribution)
@@ -135,7 +140,7 @@ def validation_latest(request: HttpRequest, slug: str, distribution: str) -> Any
     "/entries/{slug}/distributions/{distribution}/validations/{run}",
     response={200: ValidationReportOut, **READ_ERRORS},
     auth=READ_AUTH,
-    summary="One validation report (errors and warnings included)",
+    summary=gettext_lazy("Un rapport de validation (erreurs et avertissements compris)"),
 )
 def validation_read(request: HttpRequest, slug: str, distribution: str, run: str) -> Any:
     found = _distribution(request, slug, distribution)
