@@ -85,6 +85,25 @@ def test_accents_stemming_and_prefix(corpus: dict[str, Any]) -> None:
     assert run(q='"restauration scolaire"').total == 1
 
 
+def test_a_phrase_stays_within_one_field_on_every_database() -> None:
+    org, agent = author("Ville de Valence")
+    factories.entry(
+        org,
+        agent,
+        status="published",
+        title="Plan de collecte",
+        summary="Tournées hebdomadaires.",
+        keywords=["déchets verts", "compost"],
+    )
+    # "collecte" ends the title and "déchets" starts the keywords: not one phrase (FTS5
+    # reads fields apart; PostgreSQL's tsvector would put the two words side by side).
+    assert run(q='"collecte déchets"').total == 0
+    assert run(q="collecte déchets").total == 1
+    # Two keywords follow each other in the keywords field, on both databases.
+    assert run(q='"verts compost"').total == 1
+    assert run(q='"plan collecte"').total == 1
+
+
 def test_field_weights_title_first(corpus: dict[str, Any]) -> None:
     # "cantine" is in the keywords of one entry and only in the body of the other.
     assert titles(run(q="cantine")) == [

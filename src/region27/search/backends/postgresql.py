@@ -26,6 +26,11 @@ LABELS = {"title": "A", "keywords": "B", "summary": "C", "body": "D"}
 def _clause(clause: Clause, label: str = "") -> str:
     weight = f":{label}" if label else ""
     if clause.is_phrase:
+        if not label:
+            # Within one field, as FTS5 does: concatenated tsvectors put the first word of
+            # a field right after the last word of the one before, and `<->` would let a
+            # phrase run across them. Each field has its own weight label.
+            return "(" + " | ".join(_clause(clause, f) for f in LABELS.values()) + ")"
         return "(" + " <-> ".join(f"{s}{weight}" for s in clause.stems) + ")"
     if clause.prefix:
         return f"({clause.stems[0]}{weight} | {clause.prefix}:*{label})"
