@@ -192,16 +192,37 @@ def test_kept_clauses_follow_every_write(corpus: dict[str, Any]) -> None:
 
 
 @override_settings(**LEARN_ALL)
-def test_phrases_are_not_kept_but_their_neighbours_are(corpus: dict[str, Any]) -> None:
+def test_phrases_are_kept_and_stay_within_one_field(corpus: dict[str, Any]) -> None:
+    org, agent = corpus["org"], corpus["agent"]
     query = {"q": '"collecte des déchets" données'}
     expected = engine_page(query)
     memory_page(query)
     page, asked = memory_page(query)
-    assert asked  # the phrase always goes to the engine
+    assert not asked
     assert page == expected
     kept = store.get_store().clauses
-    assert parse_query("données").clauses[0] in kept
-    assert not any(clause.is_phrase for clause in kept)
+    assert parse_query('"collecte des déchets" ').clauses[0] in kept
+    # A new entry whose title ends with "collecte" and keywords start with "déchets":
+    # not the phrase, on the engines as in Python.
+    factories.entry(
+        org,
+        agent,
+        status="published",
+        title="Plan de collecte",
+        summary="Données des tournées.",
+        keywords=["déchets verts"],
+    )
+    factories.entry(
+        org,
+        agent,
+        status="published",
+        title="Rapport",
+        summary="La collecte des déchets en données.",
+    )
+    page, asked = memory_page(query)
+    assert not asked
+    assert page == engine_page(query)
+    assert page["total"] == expected["total"] + 1
 
 
 def test_rare_clauses_are_not_kept(corpus: dict[str, Any]) -> None:

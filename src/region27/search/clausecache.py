@@ -19,8 +19,7 @@ Kept in step with the index like the facet arrays: a clause is only learned when
 index write committed between the engine's answer and the state of the arrays, and
 when the arrays catch up with the change log, each kept clause is matched again, in
 Python (`ranking.clause_in`, the engines' rules on the analysed fields), on the rows of
-the changed entries. Phrases are never kept: PostgreSQL lets a phrase run from one
-field into the next, FTS5 does not, and Python could follow only one of them.
+the changed entries (a phrase stays within one field on both engines, as in Python).
 
 Bounded: `REGION27_SEARCH_CLAUSE_CACHE_BYTES` per process (least recently used dropped
 first); a clause is learned from `REGION27_SEARCH_CLAUSE_MIN_MATCHES` matches.
@@ -67,7 +66,8 @@ def budget_bytes() -> int:
 
 
 def keepable(clause: Clause) -> bool:
-    return not clause.is_phrase
+    """Every clause (a word, a word being typed, a phrase) can be kept."""
+    return bool(clause.stems)
 
 
 def lookup(store: FacetStore, plan: QueryPlan) -> np.ndarray | None:
