@@ -58,6 +58,29 @@ def test_html_page_with_facets_and_snippets(client: Client, data: dict[str, Any]
     assert 'role="search"' in html
 
 
+def test_the_territory_box_and_the_territory_facet_never_disagree(client: Client) -> None:
+    import re
+
+    from tests.search.helpers import geography
+
+    geo = geography()
+    org, agent = author("Ville d'Avignon")
+    factories.entry(org, agent, status="published", title="Vélos", territories=[geo.commune])
+    html = client.get(
+        "/recherche/", {"territory": ["departement:84", "region:93"]}
+    ).content.decode()
+    assert 'id="recherche-territoire" value="departement:84"' in html
+    boxes = re.findall(r'<input type="checkbox"[^>]*>', html)
+    territory = [b for b in boxes if "f-territory-" in b]
+    # The box's territory: shown ticked, not sent twice, and said where to remove it.
+    box = next(b for b in territory if "disabled" in b)
+    assert "checked" in box and "name=" not in box
+    assert "videz-le pour retirer ce filtre" in html
+    # The other one: a plain checkbox, unticking it removes it.
+    assert any('value="region:93"' in b and "checked" in b for b in territory)
+    assert not any('value="departement:84"' in b for b in territory)
+
+
 def test_htmx_gets_the_results_fragment(client: Client, data: dict[str, Any]) -> None:
     response = client.get("/recherche/", {"q": "piscine"}, HTTP_HX_REQUEST="true")
     html = response.content.decode()
