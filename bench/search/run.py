@@ -181,7 +181,11 @@ def main() -> int:
     print(
         f"clauses kept in memory: {len(kept)} "
         f"({sum(m.bits.nbytes for m in kept.values()) / 2**20:.1f} MiB): "
-        + ", ".join(f"{c.stems[0]}{'*' + c.prefix if c.prefix else ''}" for c in kept)
+        + ", ".join(
+            (f'"{" ".join(c.stems)}"' if c.is_phrase else c.stems[0])
+            + (f" | {c.prefix}*" if c.prefix else "")
+            for c in kept
+        )
     )
     print(f"facet arrays and kept clauses after one index write (patched): {patch_ms():.1f} ms")
     print(f"load average at end: {load()}")
