@@ -114,3 +114,42 @@ def test_workers_starting_together_sign_with_one_key(settings: Any, tmp_path: Pa
     assert [p.name for p in folder.iterdir()] == ["journal_signing_key"]
     assert (folder / "journal_signing_key").read_text().strip() == found[0]
     assert (folder / "journal_signing_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_rotation_while_workers_sign_never_loses_the_key_file(
+    settings: Any, tmp_path: Path
+) -> None:
+    import threading
+
+    settings.DATA_DIR = tmp_path
+    settings.REGION27_JOURNAL_SIGNING_KEY = ""
+    first = keys.signer().skey
+    written = {first}
+    seen: set[str] = set()
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def worker() -> None:
+        while not stop.is_set():
+            try:
+                seen.add(keys.signer().skey)
+            except BaseException as error:
+                errors.append(error)
+                return
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    try:
+        for _ in range(20):
+            written.add(keys.generate_key_file().skey)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    assert errors == []
+    assert seen <= written  # never a key nobody announced
+    names = {p.name for p in tmp_path.iterdir()}
+    assert names == {"journal_signing_key"} | {f"journal_signing_key.{n}" for n in range(1, 21)}
+    kept = {(tmp_path / n).read_text().strip() for n in names}
+    assert kept == written

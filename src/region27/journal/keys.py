@@ -8,8 +8,8 @@ Settings (read with defaults; the environment variable of the same name also wor
 
 from __future__ import annotations
 
-import contextlib
 import os
+import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -51,36 +51,67 @@ def signer() -> Signer:
     return _cache[skey]
 
 
+def _write_temporary(path: Path, signer: Signer) -> Path:
+    """The key written whole (mode 0600, synced) to a new file beside `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(signer.skey + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    return temporary
+
+
 def _create_key_file(path: Path) -> None:
     """The first key, unless another process has just written one (then theirs is kept):
     written whole to a temporary file, then linked to its name, which fails if the name
     exists; two workers starting together never sign with two different keys."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    new = Signer.generate(origin().replace(" ", "-").replace("+", "-"))
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    temporary = _write_temporary(path, Signer.generate(_key_name(None)))
     try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(new.skey + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        # If another process won, its key is the instance's key.
-        with contextlib.suppress(FileExistsError):
-            os.link(temporary, path)
+        os.link(temporary, path)
+    except FileExistsError:
+        pass  # another process won: its key is the instance's key
+    except OSError:
+        # A file system without hard links: a rename, which replaces, and only if nobody
+        # took the name meanwhile (a narrow window instead of none).
+        if not path.exists():
+            os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
 
 
+def _key_name(name: str | None) -> str:
+    return (name or origin()).replace(" ", "-").replace("+", "-")
+
+
 def generate_key_file(path: Path | None = None, *, name: str | None = None) -> Signer:
-    """Write a new key (rotation keeps the former file as `journal_signing_key.N`)."""
+    """Write a new key (rotation keeps the former file as `journal_signing_key.N`).
+
+    The key file's name never stops existing: the former key is first linked to its
+    `.N` name, then the new one replaces it in one rename, so a worker signing meanwhile
+    reads one key or the other, whole, and never creates a third.
+    """
     path = path or key_path()
-    if path.exists():
-        n = 1
-        while path.with_name(f"{path.name}.{n}").exists():
-            n += 1
-        path.rename(path.with_name(f"{path.name}.{n}"))
-    new = Signer.generate((name or origin()).replace(" ", "-").replace("+", "-"))
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(new.skey + "\n")
+    new = Signer.generate(_key_name(name))
+    temporary = _write_temporary(path, new)
+    try:
+        if path.exists():
+            n = 1
+            while path.with_name(f"{path.name}.{n}").exists():
+                n += 1
+            _keep_copy(path, path.with_name(f"{path.name}.{n}"))
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
     return new
+
+
+def _keep_copy(path: Path, backup: Path) -> None:
+    """The former key under its `.N` name (a hard link; a copy where there are none)."""
+    try:
+        os.link(path, backup)
+    except FileExistsError:
+        raise
+    except OSError:
+        shutil.copy2(path, backup)
