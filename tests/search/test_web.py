@@ -66,19 +66,34 @@ def test_the_territory_box_and_the_territory_facet_never_disagree(client: Client
     geo = geography()
     org, agent = author("Ville d'Avignon")
     factories.entry(org, agent, status="published", title="Vélos", territories=[geo.commune])
+
+    def territory_inputs(html: str) -> list[str]:
+        return [b for b in re.findall(r"<input [^>]*>", html) if 'name="territory"' in b]
+
+    # Full page: the box holds the first territory; the facet list shows it without a
+    # checkbox (unticking could not remove it) and links to the box.
     html = client.get(
-        "/recherche/", {"territory": ["departement:84", "region:93"]}
+        "/recherche/", {"territory": ["Departement:84", "region:93"]}
     ).content.decode()
-    assert 'id="recherche-territoire" value="departement:84"' in html
-    boxes = re.findall(r'<input type="checkbox"[^>]*>', html)
-    territory = [b for b in boxes if "f-territory-" in b]
-    # The box's territory: shown ticked, not sent twice, and said where to remove it.
-    box = next(b for b in territory if "disabled" in b)
-    assert "checked" in box and "name=" not in box
-    assert "videz-le pour retirer ce filtre" in html
-    # The other one: a plain checkbox, unticking it removes it.
-    assert any('value="region:93"' in b and "checked" in b for b in territory)
-    assert not any('value="departement:84"' in b for b in territory)
+    assert 'id="recherche-territoire" value="Departement:84"' in html
+    facet = territory_inputs(html)
+    assert any('value="region:93"' in b and "checked" in b for b in facet)
+    assert not any('value="departement:84"' in b for b in facet)
+    assert 'href="#recherche-territoire">choisi dans le champ' in html
+    # htmx, the box emptied (htmx does not redraw it): the ticked facet stays a checkbox.
+    fragment = client.get(
+        "/recherche/", {"territory": ["", "region:93"]}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert any('value="region:93"' in b and "checked" in b for b in territory_inputs(fragment))
+    assert "choisi dans le champ" not in fragment
+    # A box holding a code that does not exist: said so, and the facet stays a checkbox.
+    fragment = client.get(
+        "/recherche/", {"territory": ["commune:99999", "region:93"]}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "Territoire inconnu" in fragment
+    assert any('value="region:93"' in b and "checked" in b for b in territory_inputs(fragment))
+    page = client.get("/recherche/", {"territory": "commune:99999"}).content.decode()
+    assert 'id="recherche-territoire" value="commune:99999"' in page  # to correct it
 
 
 def test_htmx_gets_the_results_fragment(client: Client, data: dict[str, Any]) -> None:

@@ -15,6 +15,8 @@ from region27.accounts.models import Membership
 from region27.search.params import FACET_PARAMS, parse_params
 from region27.search.selectors import SearchPage, search
 from region27.search.similarity import similar_to_text
+from region27.search.text import clean
+from region27.territories.selectors import territory_parse_typed
 
 FACET_TITLES = {
     "kind": gettext_lazy("Nature"),
@@ -87,9 +89,14 @@ def search_page(request: HttpRequest) -> HttpResponse:
         for name in ("kind", "theme", "territory", "organisation", "licence", "year", "format")
     ]
     base_pairs = page.params.as_query(page=1)
+    box, box_code = _territory_box(request)
     context = {
         "page": page,
         "params": page.params,
+        # The « Territoire » box is the form's first `territory` field: what it sent (even
+        # empty, after an htmx update that does not redraw it) is not a facet checkbox.
+        "territory_box": box,
+        "territory_box_code": box_code if box_code in page.params.territory else "",
         "problems": problems,
         "facets": facets,
         "active": [
@@ -109,6 +116,17 @@ def search_page(request: HttpRequest) -> HttpResponse:
     }
     template = "search/_results.html" if request.headers.get("HX-Request") else "search/page.html"
     return render(request, template, context)
+
+
+def _territory_box(request: HttpRequest) -> tuple[str, str]:
+    """What the « Territoire » box sent (the first `territory` value), and its code."""
+    raw = request.GET.getlist("territory")
+    box = clean(raw[0]).strip()[:60] if raw else ""
+    try:
+        level, code = territory_parse_typed(box)
+    except ValueError:
+        return box, ""
+    return box, f"{level}:{code}"
 
 
 @require_GET
