@@ -198,7 +198,7 @@ def test_guess_format(filename: str, media_type: str | None, expected: str) -> N
 @pytest.mark.parametrize(
     ("size", "expected"),
     [
-        (0, "0 octets"),  # the plural rule of the source strings (no French catalog)
+        (0, "0 octet"),  # French puts 0 in the singular (locale/fr: plural forms only)
         (1, "1 octet"),
         (2, "2 octets"),
         (1023, "1023 octets"),
