@@ -1,4 +1,4 @@
-"""Index tokens changed: a word typed without its accents now has the stem of the accented
+"""Index tokens changed: a word written without accents now has the stem of the accented
 word (`text.stem`), so an existing index is rebuilt.
 
 The rebuild uses the search services of the code being installed. On a new database the
@@ -12,13 +12,14 @@ from django.db import migrations, transaction
 
 
 def forward(apps, schema_editor):
-    if not apps.get_model("search", "SearchDocument").objects.exists():
+    alias = schema_editor.connection.alias
+    if not apps.get_model("search", "SearchDocument").objects.using(alias).exists():
         return
     from region27.search.services import search_reindex
 
     try:
-        with transaction.atomic(using=schema_editor.connection.alias):
-            result = search_reindex(alias=schema_editor.connection.alias, warm=False)
+        with transaction.atomic(using=alias):
+            result = search_reindex(alias=alias, warm=False)
     except Exception as error:  # noqa: BLE001 - the index is rebuilt by hand instead
         sys.stderr.write(
             f"\n  The search index was not rebuilt ({error}); "
