@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from region27.search.ranking import _count, _counter, text_score
+from region27.search.ranking import _count, _counter, clause_in, text_score
 from region27.search.text import Clause
 
 TOKEN = st.sampled_from(["a", "ab", "abc", "b", "ba", "dechet", "dechets", "collect"])
@@ -22,6 +22,7 @@ def clauses(draw: st.DrawFn) -> Clause:
 @given(clause=clauses(), tokens=st.lists(TOKEN, max_size=30))
 def test_counter_matches_token_counting(clause: Clause, tokens: list[str]) -> None:
     assert _counter(clause)(" ".join(tokens)) == _count(clause, tokens)
+    assert clause_in(clause, " ".join(tokens)) == (_count(clause, tokens) > 0)
 
 
 def test_text_score_counts_every_field() -> None:

@@ -17,9 +17,10 @@ paths give the same results, scores and facets (tests/search/test_clausecache.py
 
 Kept in step with the index like the facet arrays: a clause is only learned when no
 index write committed between the engine's answer and the state of the arrays, and
-when the arrays catch up with the change log, each kept clause is matched again, in
-Python (`ranking.clause_in`, the engines' rules on the analysed fields), on the rows of
-the changed entries (a phrase stays within one field on both engines, as in Python).
+when the arrays catch up with the change log, each kept clause is matched again on the
+rows of the changed entries — by PostgreSQL itself (a tsvector keeps at most 255
+positions of a word per field, which Python would not know), on SQLite in Python by
+FTS5's rules on the analysed fields (`ranking.clause_in`).
 
 Bounded: `REGION27_SEARCH_CLAUSE_CACHE_BYTES` per process (least recently used dropped
 first); a clause is learned from `REGION27_SEARCH_CLAUSE_MIN_MATCHES` matches.
@@ -29,7 +30,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -44,9 +45,10 @@ if TYPE_CHECKING:
     from region27.search.store import FacetStore
 
 TITLE, KEYWORDS, SUMMARY = 8, 4, 2
-# Above this many (changed entries x kept clauses), the arrays drop their clauses
-# instead of matching them again in Python; they are learned again on demand.
-MAX_PATCH_WORK = 50_000
+# Above this many (changed entries x kept clauses), the arrays drop their clauses instead
+# of matching them again (a search waits for it: about 0.2 ms per pair on long bodies);
+# they are learned again on demand.
+MAX_PATCH_WORK = 5_000
 
 _LOCK = threading.Lock()
 
@@ -153,21 +155,28 @@ def field_bits(clause: Clause, fields: tuple[str, str, str, str]) -> int:
 
 def patched(
     clauses: dict[Clause, ClauseMask],
-    merged: object,
+    merged: Callable[[np.ndarray, np.ndarray], np.ndarray],
     read_ids: Sequence[int],
-    fields: dict[int, tuple[str, str, str, str]],
+    alias: str,
 ) -> dict[Clause, ClauseMask]:
     """The kept clauses for new arrays: old rows kept as they are (`merged` places them
-    and the new rows), the rows read matched again. Empty when that is too much work."""
+    and the new rows), the rows read matched again: by the engine where it can say it
+    for a few entries (PostgreSQL), else on their analysed fields by the engine's rules
+    (SQLite). Empty when that is too much work (`MAX_PATCH_WORK`)."""
     if not clauses or len(read_ids) * len(clauses) > MAX_PATCH_WORK:
         return {}
-    out: dict[Clause, ClauseMask] = {}
+    backend = get_backend(alias)
+    fields: dict[int, tuple[str, str, str, str]] | None = None
     empty = ("", "", "", "")
+    out: dict[Clause, ClauseMask] = {}
     for clause, mask in list(clauses.items()):
-        new = np.fromiter(
-            (field_bits(clause, fields.get(i, empty)) for i in read_ids),
-            dtype=np.uint8,
-            count=len(read_ids),
-        )
-        out[clause] = ClauseMask(bits=merged(mask.bits, new), used=mask.used)  # type: ignore[operator]
+        found = backend.match_tiers_among(QueryPlan(clauses=[clause]), read_ids)
+        if found is None:
+            if fields is None:
+                fields = backend.fields_of(read_ids)
+            values: Iterable[int] = (field_bits(clause, fields.get(i, empty)) for i in read_ids)
+        else:
+            values = (found.get(i, 0) for i in read_ids)
+        new = np.fromiter(values, dtype=np.uint8, count=len(read_ids))
+        out[clause] = ClauseMask(bits=merged(mask.bits, new), used=mask.used)
     return out

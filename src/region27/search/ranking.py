@@ -60,10 +60,25 @@ def _counter(clause: Clause) -> Callable[[str], int]:
     return lambda text: len(pattern.findall(text))
 
 
+@lru_cache(maxsize=256)
+def _finder(clause: Clause) -> re.Pattern[str]:
+    """A regular expression found in a token string where `_count` is not 0 (stops at
+    the first occurrence instead of counting them all)."""
+    stems = [re.escape(s) for s in clause.stems]
+    if clause.is_phrase:
+        return re.compile(r"(?<!\S)" + " ".join(stems) + r"(?!\S)")
+    if clause.prefix:
+        alternatives = [r"(?<!\S)" + re.escape(clause.prefix)]
+        if not clause.stems[0].startswith(clause.prefix):
+            alternatives.append(r"(?<!\S)" + stems[0] + r"(?!\S)")
+        return re.compile("|".join(f"(?:{a})" for a in alternatives))
+    return re.compile(r"(?<!\S)" + stems[0] + r"(?!\S)")
+
+
 def clause_in(clause: Clause, text: str) -> bool:
     """Whether an analysed field holds the clause, by the engines' rules (a term, a
     prefix of a token, consecutive tokens of a phrase)."""
-    return bool(text) and _counter(clause)(text) > 0
+    return bool(text) and _finder(clause).search(text) is not None
 
 
 def field_score(tf: int, length: int, field: str) -> float:

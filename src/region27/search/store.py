@@ -49,7 +49,6 @@ from django.db import connections
 
 from region27.catalog.models import Status
 from region27.search import clausecache
-from region27.search.backends import get_backend
 from region27.search.text import Clause
 
 logger = logging.getLogger(__name__)
@@ -409,11 +408,9 @@ def _catch_up(alias: str, store: FacetStore) -> FacetStore | None:
         # A write committed since the log was read: a neighbour found in the database
         # may have a new title and still its old rank here.
         fresh.unsure_titles = tuple(int(i) for i in read.ids)
-    kept = dict(store.clauses)
-    if kept and read.ids.size * len(kept) <= clausecache.MAX_PATCH_WORK:
-        read_ids = [int(i) for i in read.ids]
-        fields = get_backend(alias).fields_of(read_ids)
-        fresh.clauses = clausecache.patched(kept, merged, read_ids, fields)
+    fresh.clauses = clausecache.patched(
+        dict(store.clauses), merged, [int(i) for i in read.ids], alias
+    )
     return fresh
 
 

@@ -86,6 +86,12 @@ class SearchBackend(ABC):
                 scores[pos[ok]] += tier
         return ids, scores
 
+    def match_tiers_among(self, plan: QueryPlan, ids: Sequence[int]) -> dict[int, int] | None:
+        """`match_tiers` for some entries only (entry id -> score, the entries matched),
+        or None where the caller should match their analysed fields itself by the same
+        rules (SQLite: FTS5 has no limit those rules do not follow)."""
+        return None
+
     def match_any(self, terms: Sequence[str], limit: int) -> list[tuple[int, float]]:
         """The `limit` best documents containing any of the terms (for similarity)."""
         if not terms:

@@ -72,6 +72,25 @@ class PostgresBackend(SearchBackend):
         packed = parse_ids(row[0] if row else None)
         return packed >> 4, (packed & 15).astype(np.float64)
 
+    def match_tiers_among(self, plan: QueryPlan, ids: Sequence[int]) -> dict[int, int] | None:
+        """Asked of PostgreSQL itself: a tsvector keeps at most 255 positions of a word in a
+        field, so a phrase after them is not found there though the text holds it."""
+        if plan.empty or not ids:
+            return {}
+        tiers = " + ".join(
+            f"CASE WHEN d.tsv @@ to_tsquery('simple', %s) THEN {int(tier)} ELSE 0 END"
+            for _name, tier in TIERS
+        )
+        sql = (
+            f"SELECT d.entry_id, 1 + {tiers} FROM search_document d "  # noqa: S608
+            "WHERE d.entry_id = ANY(%s) AND d.tsv @@ to_tsquery('simple', %s)"
+        )
+        params: list[object] = [self.compile_field(plan, name) for name, _t in TIERS]
+        params += [list(ids), self.compile(plan)]
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return {int(entry_id): int(score) for entry_id, score in cursor.fetchall()}
+
     def compile_any(self, terms: Sequence[str]) -> str:
         return " | ".join(terms)
 
