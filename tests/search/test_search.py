@@ -268,3 +268,28 @@ def test_the_migration_to_accent_insensitive_stems_rebuilds_an_old_index(
     assert not SearchDocument.objects.filter(summary="vieux jeton").exists()
     rebuilt = {d.entry_id: d.summary for d in SearchDocument.objects.all()}
     assert rebuilt == {e.pk: entry_document_of(e)["summary"] for e in Entry.objects.all()}
+
+
+def test_the_migration_says_so_when_it_cannot_rebuild(
+    corpus: dict[str, Any], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    from region27.search import services
+
+    migration = importlib.import_module("region27.search.migrations.0004_accent_insensitive_stems")
+    before = list(SearchDocument.objects.order_by("entry_id").values_list("entry_id", "title"))
+
+    def broken(**kwargs: Any) -> None:
+        SearchDocument.objects.all().delete()  # half done, then it fails
+        raise RuntimeError("colonne manquante")
+
+    monkeypatch.setattr(services, "search_reindex", broken)
+    migration.forward(apps, SimpleNamespace(connection=connection))
+    assert "run `region27 search reindex`" in capsys.readouterr().err
+    after = list(SearchDocument.objects.order_by("entry_id").values_list("entry_id", "title"))
+    assert after == before  # rolled back: the index is left as it was
