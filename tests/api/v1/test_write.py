@@ -197,3 +197,38 @@ def test_distribution_rules(
     )
     assert big.status_code == 413
     assert _counts()[0] == before[0] + 1  # only the dataset created above
+
+
+def test_someone_who_may_not_edit_is_told_so_before_anything_about_the_content(
+    client: Any, org: Any, agent: Any
+) -> None:
+    """403 first, whatever is wrong in what they sent (a body that cannot be read at all,
+    malformed JSON or a NUL character in it, is refused before: 400)."""
+    dataset = factories.entry(org, agent, kind="dataset", status="published")
+    study = factories.entry(org, agent, kind="study", status="published")
+    kit = factories.entry(org, agent, kind="kit", status="published")
+    outsider = token_create(user=factories.member(factories.organisation(), "admin"), name="o")[1]
+    nul = "nul\u0000"
+    attempts = [
+        client.patch(
+            f"/api/1/entries/{study.slug}",
+            data=json.dumps({"title": None}),
+            content_type="application/json",
+            **bearer(outsider),
+        ),
+        client.post(
+            f"/api/1/entries/{dataset.slug}/distributions",
+            data={"title": nul, "url": "https://ex.org/x.csv"},
+            **bearer(outsider),
+        ),
+        client.put(
+            f"/api/1/entries/{kit.slug}/items",
+            data=json.dumps({"items": [{"entry": "fiche-qui-n-existe-pas"}]}),
+            content_type="application/json",
+            **bearer(outsider),
+        ),
+        client.post(f"/api/1/entries/{study.slug}/document", data={}, **bearer(outsider)),
+    ]
+    for response in attempts:
+        assert response.status_code == 403, response.content
+        assert response.json()["type"].endswith("forbidden")

@@ -387,6 +387,7 @@ def distribution_create(
     file: File[UploadedFile] = None,  # type: ignore[assignment]
 ) -> Any:
     _refuse_too_large(request)
+    entry = _editable(request, slug)
     for name, value in (
         ("title", title),
         ("url", url),
@@ -394,7 +395,6 @@ def distribution_create(
         ("format", format),
     ):
         check_text(value, name)
-    entry = _editable(request, slug)
     distribution = services.distribution_add(
         entry=entry,
         by=request.user,  # type: ignore[arg-type]
@@ -455,8 +455,8 @@ def _kit_item(request: HttpRequest, slug: str, index: int) -> Entry:
     ),
 )
 def kit_items_replace(request: HttpRequest, slug: str, payload: KitItemsIn) -> Any:
-    check_text(payload.model_dump(), "items")
     entry = _editable(request, slug)
+    check_text(payload.model_dump(), "items")
     if entry.kind != "kit":
         raise ValidationError({"items": _("Seuls les kits contiennent d'autres fiches.")})
     items = [
@@ -497,10 +497,10 @@ def document_upload(
     file: File[UploadedFile] = None,  # type: ignore[assignment]
 ) -> Any:
     _refuse_too_large(request)
+    entry = _editable(request, slug)
     if file is None:
         raise ValidationError({"file": _("Envoyez le document dans le champ « file ».")})
     check_text(file.name or "", "file")
-    entry = _editable(request, slug)
     name = _document_field(entry)
     saved = services.entry_update(
         entry=entry,
