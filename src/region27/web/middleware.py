@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from region27.core.errors import NotAllowed
 
@@ -36,3 +37,31 @@ class FrenchFirstMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)
+
+
+class NulCharacterMiddleware:
+    """A NUL character in the address or its parameters: a French 400, never a 500.
+
+    No text of the site holds one, and PostgreSQL refuses it in any query (the filters
+    of the pages pass their parameters to the database). Forms already refuse it in
+    the fields they read (Django's `ProhibitNullCharactersValidator`); the APIs answer
+    with their own problem document.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith("/api/") and _has_nul(request):
+            message = _("L'adresse contient un caractère nul : retirez-le et réessayez.")
+            return render(request, "400.html", {"message": message}, status=400)
+        return self.get_response(request)
+
+
+def _has_nul(request: HttpRequest) -> bool:
+    if "\x00" in request.path:
+        return True
+    return any(
+        "\x00" in key or any("\x00" in value for value in values)
+        for key, values in request.GET.lists()
+    )
