@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -214,16 +214,26 @@ def schema_create(
     if not can(by, Action.ENTRY_CREATE, organisation):
         raise NotAllowed()
     checked, source_url = _schema_source(schema_file, schema_url)
-    return _schema_create_store(
-        by=by,
-        organisation=organisation,
-        checked=checked,
-        source_url=source_url,
-        version=version,
-        name=name,
-        entry_fields={"title": title, "summary": summary, "licence": licence, "body": body},
-        detail={"homepage": homepage, "attribution": attribution},
-    )
+    try:
+        return _schema_create_store(
+            by=by,
+            organisation=organisation,
+            checked=checked,
+            source_url=source_url,
+            version=version,
+            name=name,
+            entry_fields={"title": title, "summary": summary, "licence": licence, "body": body},
+            detail={"homepage": homepage, "attribution": attribution},
+        )
+    except IntegrityError as error:
+        # Two agents creating the same name at once: the second is told, nothing saved.
+        if not _name_taken(name):
+            raise
+        raise ValidationError({"name": _("Un référentiel porte déjà ce nom.")}) from error
+
+
+def _name_taken(name: str) -> bool:
+    return SchemaDetail.objects.filter(name=name.strip().lower()).exists()
 
 
 @transaction.atomic
@@ -239,9 +249,9 @@ def _schema_create_store(
     detail: dict[str, str],
 ) -> Entry:
     number = _version_of(version, checked)
-    name = name.strip().lower()
-    if SchemaDetail.objects.filter(name=name).exists():
+    if _name_taken(name):
         raise ValidationError({"name": _("Un référentiel porte déjà ce nom.")})
+    name = name.strip().lower()
     entry = catalog_services.entry_create(
         by=by,
         organisation=organisation,

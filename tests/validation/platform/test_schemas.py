@@ -236,3 +236,34 @@ def test_a_schema_is_downloaded_before_any_transaction_or_lock(
     with pytest.raises(services.NotAllowed):
         schema_version_add(entry=entry, by=other, schema_url="https://x.example/s.json")
     assert len(depth) == 2
+
+
+def test_two_agents_creating_the_same_name_at_once(
+    db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second one, past the check before the first committed, hits the unique name:
+    a clear message on the name, not a 500, and nothing saved."""
+    from region27.validation import services
+
+    org = factories.organisation()
+    agent = factories.member(org, "agent")
+    arguments: dict[str, Any] = {
+        "by": agent,
+        "organisation": org,
+        "title": "Arbres",
+        "summary": "Les arbres.",
+        "licence": "lov2",
+        "name": "valence/arbres",
+        "version": "1.0",
+        "schema_file": upload(json.dumps(TINY).encode(), "schema.json"),
+    }
+    schema_create(**arguments)
+    entries = Entry.objects.count()
+    real = services._name_taken
+    answers = iter([False])  # the check in the transaction sees the name free
+    monkeypatch.setattr(services, "_name_taken", lambda name: next(answers, None) or real(name))
+    arguments["schema_file"] = upload(json.dumps(TINY).encode(), "schema.json")
+    with pytest.raises(ValidationError) as caught:
+        schema_create(**arguments)
+    assert "porte déjà ce nom" in " ".join(caught.value.messages)
+    assert Entry.objects.count() == entries
