@@ -125,10 +125,10 @@ def test_two_instances_witness_each_other_and_catch_a_fork(
     assert "taille 0 -> 3 cohérente" in _witness(instance_b.url)
     done = instance_b.django("journal", "witness", live_server.url)
     assert done.returncode == 0, done.stderr
-    assert "1 cosignature(s) des nôtres reçue(s)" in done.stdout
+    assert "1 cosignature des nôtres reçue" in done.stdout
     # A witnesses B again: collects B's cosignature of A's checkpoint and publishes it
     out = _witness(instance_b.url)
-    assert "taille 3 -> 3 cohérente" in out and "1 cosignature(s) des nôtres reçue(s)" in out
+    assert "taille 3 -> 3 cohérente" in out and "1 cosignature des nôtres reçue" in out
     received = Cosignature.objects.get(direction=Cosignature.RECEIVED)
     assert received.witness == B_ORIGIN
     note = urllib.request.urlopen(f"{live_server.url}/journal/checkpoint").read().decode()

@@ -6,17 +6,21 @@ import base64
 import time
 import tracemalloc
 from argparse import ArgumentParser
-from typing import Any
+from typing import Any, cast
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from region27.journal import keys
 from region27.journal.services import WitnessError, checkpoint_sign, tree_size, witness
 
 
 class Command(BaseCommand):
-    help = "Le journal public : vérifier, signer un point de contrôle, témoigner, clés."
+    help = cast(
+        str,
+        gettext_lazy("Le journal public : vérifier, signer un point de contrôle, témoigner, clés."),
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -29,7 +33,11 @@ class Command(BaseCommand):
         checkpoint = sub.add_parser(
             "checkpoint", help=_("signer un point de contrôle de l'arbre actuel")
         )
-        checkpoint.add_argument("--force", action="store_true")
+        checkpoint.add_argument(
+            "--force",
+            action="store_true",
+            help=_("signer même si l'arbre n'a pas grandi depuis le dernier"),
+        )
         witness_p = sub.add_parser(
             "witness", help=_("témoigner pour une autre instance et la cosigner")
         )
@@ -42,7 +50,11 @@ class Command(BaseCommand):
         key = sub.add_parser(
             "key", help=_("afficher la clé publique ; --rotate en crée une nouvelle")
         )
-        key.add_argument("--rotate", action="store_true")
+        key.add_argument(
+            "--rotate",
+            action="store_true",
+            help=_("créer une nouvelle clé ; l'ancienne reste publiée pour vérifier le passé"),
+        )
         sub.add_parser("stats", help=_("taille et racine de l'arbre"))
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -59,15 +71,17 @@ class Command(BaseCommand):
                 prefix = _("FOURCHE DÉTECTÉE : ") if exc.fork else ""
                 raise CommandError(f"{prefix}{exc}") from exc
             self.stdout.write(
-                _(
-                    "%(origin)s : taille %(before)d -> %(after)d cohérente ; cosignée ; "
-                    "%(received)d cosignature(s) des nôtres reçue(s)"
-                )
+                _("%(origin)s : taille %(before)d -> %(after)d cohérente ; cosignée ; %(got)s")
                 % {
                     "origin": result.peer.origin,
                     "before": result.previous_size,
                     "after": result.size,
-                    "received": result.received,
+                    "got": ngettext(
+                        "%(n)d cosignature des nôtres reçue",
+                        "%(n)d cosignatures des nôtres reçues",
+                        result.received,
+                    )
+                    % {"n": result.received},
                 }
                 + f"\n{result.cosignature}"
             )
@@ -95,13 +109,15 @@ class Command(BaseCommand):
         started = time.perf_counter()
         report = verify(progress=self.stderr.write if verbosity > 1 else None)
         elapsed = time.perf_counter() - started
-        summary = _(
-            "%(records)d enregistrements, %(nodes)d sous-arbres, %(checkpoints)d points de "
-            "contrôle vérifiés en %(seconds).1f s"
-        ) % {
-            "records": report.records,
-            "nodes": report.nodes,
-            "checkpoints": report.checkpoints,
+        counts = [
+            ngettext("%(n)d enregistrement", "%(n)d enregistrements", report.records)
+            % {"n": report.records},
+            ngettext("%(n)d sous-arbre", "%(n)d sous-arbres", report.nodes) % {"n": report.nodes},
+            ngettext("%(n)d point de contrôle", "%(n)d points de contrôle", report.checkpoints)
+            % {"n": report.checkpoints},
+        ]
+        summary = _("%(counts)s vérifiés en %(seconds).1f s") % {
+            "counts": ", ".join(counts),
             "seconds": elapsed,
         }
         if memory:
