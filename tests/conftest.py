@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
@@ -49,3 +50,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
     handle._region27_journal = True  # type: ignore[attr-defined]
     flush.Command.handle = handle  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _french_by_default() -> Iterator[None]:
+    """Each test starts in the site's language: a page served in English (language
+    cookie) leaves English active in the thread, which a later test's command or
+    service would otherwise speak."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
