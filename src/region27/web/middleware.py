@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -54,6 +54,11 @@ class NulCharacterMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not request.path.startswith("/api/") and _has_nul(request):
             message = _("L'adresse contient un caractère nul : retirez-le et réessayez.")
+            if request.GET.get("format") == "json" or "application/json" in request.headers.get(
+                "Accept", ""
+            ):
+                problem = {"type": "invalid-characters", "status": 400, "detail": message}
+                return JsonResponse(problem, status=400, content_type="application/problem+json")
             return render(request, "400.html", {"message": message}, status=400)
         return self.get_response(request)
 
