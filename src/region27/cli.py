@@ -28,6 +28,9 @@ Utilisation : region27 COMMANDE [options]
   bench-data --entries N  crée N fiches réalistes pour les mesures de performance
   journal verify|checkpoint|witness URL|key [--rotate]
                           vérifie, signe, fait témoigner le journal public
+  files purge NOM [--apply]
+                          supprime un fichier stocké publié par erreur (essai à blanc
+                          sans --apply ; refusé tant qu'une fiche le sert)
   createsuperuser         crée un compte d'administration technique
   check [--deploy]        vérifie la configuration
   validate FICHIER --schema SCHEMA [--json] [--max-errors N]

@@ -40,7 +40,10 @@ NOT_PUBLIC = {
         "invitation_accept",
         "journal_record_organisation",  # the hook itself
     },
-    "region27.catalog.services": {"entry_snapshot"},
+    # `stored_file_purge` deletes a stored file published by mistake: no object's public
+    # content changes (the versions keep its name and checksum), so no record; the
+    # operator's command says what it deleted (docs/operations.md).
+    "region27.catalog.services": {"entry_snapshot", "stored_file_purge"},
 }
 # Whole modules that only maintain derived data (the search index is rebuilt from entries).
 NOT_PUBLIC_MODULES = {"region27.search.services", "region27.journal.services"}
@@ -126,6 +129,7 @@ NOT_PUBLIC_ELSEWHERE: dict[str, set[str]] = {
     # Deletes, after commit, stored files nothing points to any more; called inside
     # `catalog.services.distribution_remove`, whose record covers the removal.
     "region27.validation.services": {"distribution_files_release"},
+    "region27.catalog.services": {"stored_file_purge"},
 }
 
 

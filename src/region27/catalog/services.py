@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -494,15 +495,77 @@ def distribution_remove(*, distribution: Distribution, by: User) -> None:
         return  # removed meanwhile (a second click): nothing left to do, nothing to record
     distribution = current
     title = distribution.title
-    name = distribution.file.name if distribution.file else ""
-    storage = distribution.file.storage if distribution.file else None
     from region27.validation.services import distribution_files_release
 
     distribution_files_release(distribution=distribution)  # its unpublished replacements
+    # Its file stays stored, like the files it replaced: the entry's earlier versions
+    # name them (and their checksums). A file published by mistake is purged by an
+    # administrator (`stored_file_purge`, `region27 files purge`).
     distribution.delete()
-    if storage is not None and name:
-        transaction.on_commit(lambda: storage.delete(name))
     _record(entry, action="update", by=by, comment=_("Retrait de « %(t)s »") % {"t": title})
+
+
+@dataclass
+class PurgeReport:
+    name: str
+    exists: bool
+    in_use: list[str]  # what serves the file now (the purge is refused while it does)
+    versions: int  # versions of entries that name it (they keep its name and checksum)
+    deleted: bool = False
+
+
+def _stored_name(name: str) -> str:
+    """A name inside the storage, as the models store it (no absolute path, no `..`)."""
+    clean = name.strip().replace("\\", "/")
+    parts = clean.split("/")
+    if not clean or clean.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        raise ValidationError(
+            _("Nom de fichier stocké invalide : « %(n)s » (exemple : distributions/…/a.csv).")
+            % {"n": name[:200]}
+        )
+    return clean
+
+
+def stored_file_purge(*, name: str, apply: bool = False) -> PurgeReport:
+    """Delete a stored file that was published by mistake (personal data, say).
+
+    Refused while a distribution, a kind's own file field or a pending replacement
+    serves it: remove or replace that first. The versions that name it keep its name and
+    checksum (the public journal stays verifiable: it holds checksums, not files); their
+    links then lead nowhere. Without `apply`, only says what would happen.
+    """
+    from django.core.files.storage import default_storage
+
+    from region27.catalog.kinds import kind_all
+
+    name = _stored_name(name)
+    in_use = [
+        _("fichier « %(t)s » de la fiche « %(e)s »") % {"t": d.title, "e": d.entry.slug}
+        for d in Distribution.objects.filter(file=name).select_related("entry")
+    ]
+    for spec in kind_all():
+        model: Any = spec.detail_model
+        for field in model._meta.get_fields():
+            if getattr(field, "get_internal_type", lambda: "")() == "FileField":
+                for detail in model.objects.filter(**{field.name: name}).select_related("entry"):
+                    in_use.append(_("document de la fiche « %(e)s »") % {"e": detail.entry.slug})
+    from region27.validation.models import ValidationRun
+
+    for run in ValidationRun.objects.filter(candidate=name, decision="").select_related(
+        "distribution__entry"
+    ):
+        in_use.append(
+            _("remplacement en attente pour la fiche « %(e)s »")
+            % {"e": run.distribution.entry.slug}
+        )
+    versions = EntryVersion.objects.filter(snapshot__icontains=name).count()
+    report = PurgeReport(
+        name=name, exists=default_storage.exists(name), in_use=in_use, versions=versions
+    )
+    if apply and report.exists and not in_use:
+        default_storage.delete(name)
+        report.deleted = True
+    return report
 
 
 @transaction.atomic

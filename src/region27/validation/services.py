@@ -670,8 +670,8 @@ def distribution_files_release(*, distribution: Distribution) -> None:
 
     Its validation runs go with it (cascade); the replacement files they kept that
     were never published would stay in storage with nothing pointing at them, so they
-    are deleted once the removal commits. Published files (the current one, deleted
-    by the catalog, and earlier ones the entry's versions refer to) are not touched.
+    are deleted once the removal commits. Published files (the current one and earlier
+    ones: the entry's versions name them) stay.
     """
     _delete_after_commit([run.candidate.name for run in _unpublished_candidates(distribution)])
 

@@ -122,10 +122,44 @@ def test_published_files_stay_for_the_entry_history(
     distribution.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True):
         distribution_remove(distribution=distribution, by=world["agent"])
-    # the current file goes with the distribution; the first one is in the entry's versions
-    assert not default_storage.exists(promoted.candidate.name)
+    # both published files stay: the entry's versions name them (and their checksums)
+    assert default_storage.exists(promoted.candidate.name)
     assert default_storage.exists(first)
     assert_no_orphan()
+
+
+def test_a_file_published_by_mistake_is_purged_by_an_administrator(
+    world: dict[str, Any], django_capture_on_commit_callbacks: Any, client: Any
+) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    distribution = _add(world, django_capture_on_commit_callbacks)
+    name = distribution.file.name
+    # Still served: refused, nothing deleted.
+    with pytest.raises(CommandError, match="encore servi"):
+        call_command("files", "purge", name, "--apply")
+    assert default_storage.exists(name)
+    with django_capture_on_commit_callbacks(execute=True):
+        distribution_remove(distribution=distribution, by=world["agent"])
+    assert default_storage.exists(name)
+    # A dry run says what would happen and deletes nothing.
+    out = StringIO()
+    call_command("files", "purge", name, stdout=out)
+    assert "Essai à blanc" in out.getvalue() and "1 version de fiche le nomme" in out.getvalue()
+    assert default_storage.exists(name)
+    out = StringIO()
+    call_command("files", "purge", name, "--apply", stdout=out)
+    assert out.getvalue().startswith("Supprimé")
+    assert not default_storage.exists(name)
+    # The history still shows, with the name and checksum the versions keep.
+    page = client.get(f"/catalogue/{world['dataset'].slug}/historique/")
+    assert page.status_code == 200
+    for bad in ("../settings.py", "/etc/passwd", "distributions//a.csv", "inconnu/a.csv"):
+        with pytest.raises(CommandError):
+            call_command("files", "purge", bad, "--apply")
 
 
 def test_newer_replacement_supersedes_a_pending_one(
