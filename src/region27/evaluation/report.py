@@ -11,8 +11,10 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from region27.evaluation.models import Evaluation
+from region27.evaluation.stats import SynthOptions
 
-MIN_PRE_PERIODS = 5
+# The engine's own warning threshold (one place to change it).
+MIN_PRE_PERIODS = SynthOptions().warn_pre_periods
 MIN_DONORS = 5
 
 
