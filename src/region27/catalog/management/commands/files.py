@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from argparse import ArgumentParser
-from typing import Any, cast
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
 from region27.catalog.services import stored_file_purge
 
 
 class Command(BaseCommand):
-    help = cast(str, gettext_lazy("Les fichiers stockés : supprimer un fichier publié par erreur."))
+    # A plain string: argparse cannot format a lazy translation.
+    help = "Les fichiers stockés : supprimer un fichier publié par erreur."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)

@@ -6,21 +6,19 @@ import base64
 import time
 import tracemalloc
 from argparse import ArgumentParser
-from typing import Any, cast
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
 from region27.journal import keys
 from region27.journal.services import WitnessError, checkpoint_sign, tree_size, witness
 
 
 class Command(BaseCommand):
-    help = cast(
-        str,
-        gettext_lazy("Le journal public : vérifier, signer un point de contrôle, témoigner, clés."),
-    )
+    # A plain string: argparse cannot format a lazy translation.
+    help = "Le journal public : vérifier, signer un point de contrôle, témoigner, clés."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
