@@ -260,10 +260,20 @@ def test_two_agents_creating_the_same_name_at_once(
     schema_create(**arguments)
     entries = Entry.objects.count()
     real = services._name_taken
-    answers = iter([False])  # the check in the transaction sees the name free
-    monkeypatch.setattr(services, "_name_taken", lambda name: next(answers, None) or real(name))
+    calls: list[bool] = []
+
+    def taken(name: str) -> bool:
+        # The check in the transaction sees the name free (the other agent had not
+        # committed yet); the unique index then refuses the second row.
+        calls.append(True)
+        return False if len(calls) == 1 else real(name)
+
+    monkeypatch.setattr(services, "_name_taken", taken)
+    # Nor does the model's own uniqueness check (the other row is not committed yet).
+    monkeypatch.setattr(SchemaDetail, "validate_unique", lambda self, exclude=None: None)
     arguments["schema_file"] = upload(json.dumps(TINY).encode(), "schema.json")
     with pytest.raises(ValidationError) as caught:
         schema_create(**arguments)
     assert "porte déjà ce nom" in " ".join(caught.value.messages)
+    assert len(calls) == 2  # the IntegrityError branch asked again
     assert Entry.objects.count() == entries
