@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mass_mail
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -497,11 +497,14 @@ def distribution_remove(*, distribution: Distribution, by: User) -> None:
     title = distribution.title
     from region27.validation.services import distribution_files_release
 
-    distribution_files_release(distribution=distribution)  # its unpublished replacements
-    # Its file stays stored, like the files it replaced: the entry's earlier versions
-    # name them (and their checksums). A file published by mistake is purged by an
-    # administrator (`stored_file_purge`, `region27 files purge`).
+    # Every file it served or received goes once the removal commits (the usual reason
+    # to remove one is a mistake); the entry's versions keep their names and checksums.
+    name = distribution.file.name if distribution.file else ""
+    storage = distribution.file.storage if distribution.file else None
+    distribution_files_release(distribution=distribution)  # the files of its validations
     distribution.delete()
+    if storage is not None and name:
+        transaction.on_commit(lambda: storage.delete(name))
     _record(entry, action="update", by=by, comment=_("Retrait de « %(t)s »") % {"t": title})
 
 
@@ -527,16 +530,19 @@ def _stored_name(name: str) -> str:
 
 
 def stored_file_purge(*, name: str, apply: bool = False) -> PurgeReport:
-    """Delete a stored file that was published by mistake (personal data, say).
+    """Delete a stored file published by mistake (personal data, say) that a distribution
+    still present keeps: an earlier file it replaced, a file refused at validation.
 
     Refused while a distribution, a kind's own file field or a pending replacement
-    serves it: remove or replace that first. The versions that name it keep its name and
-    checksum (the public journal stays verifiable: it holds checksums, not files); their
-    links then lead nowhere. Without `apply`, only says what would happen.
+    serves it: remove or replace that first (removing a distribution deletes its files).
+    The versions that name it keep its name and checksum (the public journal stays
+    verifiable: it holds checksums, not files). Without `apply`, only says what would
+    happen.
     """
     from django.core.files.storage import default_storage
 
     from region27.catalog.kinds import kind_all
+    from region27.validation.models import ValidationRun
 
     name = _stored_name(name)
     in_use = [
@@ -549,8 +555,6 @@ def stored_file_purge(*, name: str, apply: bool = False) -> PurgeReport:
             if getattr(field, "get_internal_type", lambda: "")() == "FileField":
                 for detail in model.objects.filter(**{field.name: name}).select_related("entry"):
                     in_use.append(_("document de la fiche « %(e)s »") % {"e": detail.entry.slug})
-    from region27.validation.models import ValidationRun
-
     for run in ValidationRun.objects.filter(candidate=name, decision="").select_related(
         "distribution__entry"
     ):
@@ -558,14 +562,54 @@ def stored_file_purge(*, name: str, apply: bool = False) -> PurgeReport:
             _("remplacement en attente pour la fiche « %(e)s »")
             % {"e": run.distribution.entry.slug}
         )
-    versions = EntryVersion.objects.filter(snapshot__icontains=name).count()
     report = PurgeReport(
-        name=name, exists=default_storage.exists(name), in_use=in_use, versions=versions
+        name=name,
+        exists=_is_stored_file(default_storage, name),
+        in_use=in_use,
+        versions=_versions_naming(name),
     )
     if apply and report.exists and not in_use:
-        default_storage.delete(name)
+        try:
+            default_storage.delete(name)
+        except OSError as error:
+            raise ValidationError(
+                _("Le fichier n'a pas pu être supprimé : %(e)s") % {"e": error}
+            ) from error
+        # Reports stop linking it (a refused file kept for its report, say).
+        ValidationRun.objects.filter(candidate=name).update(candidate="")
         report.deleted = True
     return report
+
+
+def _is_stored_file(storage: Any, name: str) -> bool:
+    """A file (not a folder) in the storage."""
+    import os
+
+    try:
+        return os.path.isfile(storage.path(name))
+    except NotImplementedError:  # a storage without local paths
+        return bool(storage.exists(name))
+
+
+def _versions_naming(name: str) -> int:
+    """How many entry versions name the file exactly (JSON may escape its accents)."""
+    import json
+
+    escaped = json.dumps(name)[1:-1]
+    found = EntryVersion.objects.filter(
+        models.Q(snapshot__icontains=name) | models.Q(snapshot__icontains=escaped)
+    )
+
+    def names(value: Any) -> bool:
+        if isinstance(value, str):
+            return value == name
+        if isinstance(value, dict):
+            return any(names(v) for v in value.values())
+        if isinstance(value, list):
+            return any(names(v) for v in value)
+        return False
+
+    return sum(1 for snapshot in found.values_list("snapshot", flat=True) if names(snapshot))
 
 
 @transaction.atomic

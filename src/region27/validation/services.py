@@ -668,12 +668,16 @@ def _supersede_candidates(distribution: Distribution) -> None:
 def distribution_files_release(*, distribution: Distribution) -> None:
     """Called by `catalog.services.distribution_remove` before the distribution is deleted.
 
-    Its validation runs go with it (cascade); the replacement files they kept that
-    were never published would stay in storage with nothing pointing at them, so they
-    are deleted once the removal commits. Published files (the current one and earlier
-    ones: the entry's versions name them) stay.
+    Its validation runs go with it (cascade), and so do the files they kept: replacements
+    never published, refused ones kept for their report, the earlier files that published
+    replacements took the place of. Deleted once the removal commits (the catalog deletes
+    the current file likewise); the entry's versions keep their names and checksums.
     """
-    _delete_after_commit([run.candidate.name for run in _unpublished_candidates(distribution)])
+    runs = ValidationRun.objects.select_for_update().filter(distribution=distribution)
+    names = []
+    for run in runs:
+        names += [run.candidate.name or "", run.previous_file]
+    _delete_after_commit(names)
 
 
 def _candidate_name(filename: str) -> str:

@@ -110,7 +110,7 @@ def test_removed_distribution_takes_a_refused_replacement_kept_for_its_report(
     assert_no_orphan()
 
 
-def test_published_files_stay_for_the_entry_history(
+def test_a_removed_distribution_takes_every_file_it_served(
     world: dict[str, Any], django_capture_on_commit_callbacks: Any
 ) -> None:
     distribution = _add(world, django_capture_on_commit_callbacks)
@@ -119,13 +119,19 @@ def test_published_files_stay_for_the_entry_history(
         world, distribution, subventions_csv(rows=5), django_capture_on_commit_callbacks
     )
     assert promoted.decision == "promoted" and promoted.previous_file == first
+    assert default_storage.exists(first)  # kept while the distribution is there
     distribution.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True):
         distribution_remove(distribution=distribution, by=world["agent"])
-    # both published files stay: the entry's versions name them (and their checksums)
-    assert default_storage.exists(promoted.candidate.name)
-    assert default_storage.exists(first)
-    assert_no_orphan()
+    # The usual reason to remove a file is a mistake: none of its files stays.
+    assert stored_files() == set()
+    # The versions keep the names and checksums the public journal hashed.
+    named = {
+        item.get("file")
+        for version in EntryVersion.objects.filter(entry=world["dataset"])
+        for item in version.snapshot.get("distributions", [])
+    }
+    assert {first, promoted.candidate.name} <= named
 
 
 def test_a_file_published_by_mistake_is_purged_by_an_administrator(
@@ -137,29 +143,58 @@ def test_a_file_published_by_mistake_is_purged_by_an_administrator(
     from django.core.management.base import CommandError
 
     distribution = _add(world, django_capture_on_commit_callbacks)
-    name = distribution.file.name
-    # Still served: refused, nothing deleted.
+    first = distribution.file.name
+    _replace(world, distribution, subventions_csv(rows=5), django_capture_on_commit_callbacks)
+    distribution.refresh_from_db()
+    current = distribution.file.name
+    refused, _ = _replace(
+        world, distribution, subventions_csv(bad_sirets=1), django_capture_on_commit_callbacks
+    )
+    run_decide(run=refused, by=world["agent"], publish=False)
+    # The file served now: refused, nothing deleted.
     with pytest.raises(CommandError, match="encore servi"):
-        call_command("files", "purge", name, "--apply")
-    assert default_storage.exists(name)
-    with django_capture_on_commit_callbacks(execute=True):
-        distribution_remove(distribution=distribution, by=world["agent"])
-    assert default_storage.exists(name)
-    # A dry run says what would happen and deletes nothing.
+        call_command("files", "purge", current, "--apply")
+    assert default_storage.exists(current)
+    # The earlier file the distribution keeps: a dry run first, then for real.
     out = StringIO()
-    call_command("files", "purge", name, stdout=out)
-    assert "Essai à blanc" in out.getvalue() and "1 version de fiche le nomme" in out.getvalue()
-    assert default_storage.exists(name)
+    call_command("files", "purge", first, stdout=out)
+    assert "Essai à blanc" in out.getvalue() and default_storage.exists(first)
+    assert "version de fiche le nomme" in out.getvalue() or "versions de fiches" in out.getvalue()
     out = StringIO()
-    call_command("files", "purge", name, "--apply", stdout=out)
-    assert out.getvalue().startswith("Supprimé")
-    assert not default_storage.exists(name)
-    # The history still shows, with the name and checksum the versions keep.
-    page = client.get(f"/catalogue/{world['dataset'].slug}/historique/")
-    assert page.status_code == 200
-    for bad in ("../settings.py", "/etc/passwd", "distributions//a.csv", "inconnu/a.csv"):
+    call_command("files", "purge", first, "--apply", stdout=out)
+    assert out.getvalue().startswith("Supprimé") and not default_storage.exists(first)
+    # A refused file kept for its report: purged, the report stops linking it.
+    call_command("files", "purge", refused.candidate.name, "--apply", stdout=StringIO())
+    refused.refresh_from_db()
+    assert not refused.candidate
+    client.force_login(world["agent"])
+    d = refused.distribution
+    report = client.get(f"/catalogue/{d.entry.slug}/fichiers/{d.uuid}/validation/{refused.uuid}/")
+    assert (
+        report.status_code == 200 and "Télécharger le fichier reçu" not in report.content.decode()
+    )
+    # Names that are not a stored file.
+    folder = current.rsplit("/", 1)[0]
+    for bad in ("../settings.py", "/etc/passwd", "distributions//a.csv", "inconnu/a.csv", folder):
         with pytest.raises(CommandError):
             call_command("files", "purge", bad, "--apply")
+    assert default_storage.exists(current)
+
+
+def test_the_purge_counts_versions_naming_a_file_with_accents(world: dict[str, Any]) -> None:
+    from region27.catalog import services as catalog_services
+
+    upload_file = upload(subventions_csv(), "données-2024.csv")
+    distribution = catalog_services.distribution_add(
+        entry=world["dataset"], by=world["agent"], title="Données", file=upload_file
+    )
+    name = distribution.file.name
+    assert "é" in name
+    catalog_services.entry_update(entry=world["dataset"], by=world["agent"], summary="Nouveau.")
+    report = catalog_services.stored_file_purge(name=name)
+    assert report.versions == 2 and report.exists and report.in_use and not report.deleted
+    # A name that only contains this one is not counted.
+    assert catalog_services.stored_file_purge(name=name[:-4]).versions == 0
 
 
 def test_newer_replacement_supersedes_a_pending_one(
