@@ -161,6 +161,21 @@ def test_a_nul_character_in_the_address_is_a_clear_400(
     assert "caractère nul" in response.content.decode()
 
 
+def test_a_nul_character_in_a_cookie_or_an_oembed_address_is_never_a_500(
+    client: Client, world: dict
+) -> None:
+    client.cookies["sessionid"] = "abcdefgh12345678\x00"
+    page = client.get("/catalogue/")
+    assert page.status_code == 200  # the broken session cookie is ignored
+    client.cookies.pop("sessionid")
+    bad = client.get("/journal/?kind=%00")
+    assert bad.status_code == 400 and "csrftoken" in bad.cookies  # its forms work
+    embed = client.get(
+        "/api/oembed", {"url": "http://testserver/territoires/commune/%00x/", "format": "json"}
+    )
+    assert embed.status_code in (400, 404)
+
+
 def test_old_slug_redirects_permanently(client: Client, world: dict) -> None:
     from region27.catalog import services
 

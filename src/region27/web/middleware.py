@@ -44,15 +44,16 @@ class NulCharacterMiddleware:
 
     No text of the site holds one, and PostgreSQL refuses it in any query (the filters
     of the pages pass their parameters to the database). Forms already refuse it in
-    the fields they read (Django's `ProhibitNullCharactersValidator`); the APIs answer
-    with their own problem document.
+    the fields they read (Django's `ProhibitNullCharactersValidator`); the JSON and CKAN
+    APIs answer with their own problem documents. Placed after the session, CSRF and
+    authentication middleware, so that the 400 page is a normal page (language form).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not request.path.startswith("/api/") and _has_nul(request):
+        if not request.path.startswith(_OWN_CHECKS) and _has_nul(request):
             message = _("L'adresse contient un caractère nul : retirez-le et réessayez.")
             if request.GET.get("format") == "json" or "application/json" in request.headers.get(
                 "Accept", ""
@@ -60,6 +61,24 @@ class NulCharacterMiddleware:
                 problem = {"type": "invalid-characters", "status": 400, "detail": message}
                 return JsonResponse(problem, status=400, content_type="application/problem+json")
             return render(request, "400.html", {"message": message}, status=400)
+        return self.get_response(request)
+
+
+# The JSON and CKAN APIs refuse a NUL themselves, in their own problem documents.
+_OWN_CHECKS = ("/api/1/", "/api/3/", "/api/action/")
+
+
+class NulCookieMiddleware:
+    """A cookie holding a NUL character is ignored (a session cookie like that would
+    reach the sessions table, which PostgreSQL refuses: a 500 on every page)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        cookies = request.COOKIES
+        for key in [k for k, v in cookies.items() if "\x00" in k or "\x00" in v]:
+            del cookies[key]
         return self.get_response(request)
 
 
