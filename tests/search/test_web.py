@@ -94,6 +94,20 @@ def test_the_territory_box_and_the_territory_facet_never_disagree(client: Client
     assert any('value="region:93"' in b and "checked" in b for b in territory_inputs(fragment))
     page = client.get("/recherche/", {"territory": "commune:99999"}).content.decode()
     assert 'id="recherche-territoire" value="commune:99999"' in page  # to correct it
+    # The links of the page (next page, sort, remove a filter) keep a ticked territory
+    # ticked when the box is empty, and the box's one in the box.
+    for n in range(25):
+        factories.entry(
+            org, agent, status="published", title=f"Vélo {n}", territories=[geo.commune]
+        )
+    fragment = client.get(
+        "/recherche/", {"territory": ["", "region:93"]}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    links = re.findall(r'href="\?([^"]*territory[^"]*)"', fragment)
+    assert links and all(link.startswith("territory=&amp;") for link in links), links
+    full = client.get("/recherche/", {"territory": ["departement:84", "region:93"]})
+    links = re.findall(r'href="\?([^"]*territory[^"]*)"', full.content.decode())
+    assert any(link.startswith("territory=departement%3A84") for link in links), links
 
 
 def test_htmx_gets_the_results_fragment(client: Client, data: dict[str, Any]) -> None:

@@ -88,24 +88,25 @@ def search_page(request: HttpRequest) -> HttpResponse:
         (name, FACET_TITLES[name], page.facets.get(name, []))
         for name in ("kind", "theme", "territory", "organisation", "licence", "year", "format")
     ]
-    base_pairs = page.params.as_query(page=1)
     box, box_code = _territory_box(request)
+    box_code = box_code if box_code in page.params.territory else ""
+    base_pairs = page.params.as_query(page=1)
     context = {
         "page": page,
         "params": page.params,
         # The « Territoire » box is the form's first `territory` field: what it sent (even
         # empty, after an htmx update that does not redraw it) is not a facet checkbox.
         "territory_box": box,
-        "territory_box_code": box_code if box_code in page.params.territory else "",
+        "territory_box_code": box_code,
         "problems": problems,
         "facets": facets,
         "active": [
-            (name, value, urlencode([p for p in base_pairs if p != (name, value)]))
+            (name, value, _link([p for p in base_pairs if p != (name, value)], box_code))
             for name in FACET_PARAMS
             for value in getattr(page.params, name)
         ],
-        "querystring_page": urlencode([p for p in base_pairs if p[0] != "page"]),
-        "querystring_nosort": urlencode([p for p in base_pairs if p[0] != "sort"]),
+        "querystring_page": _link([p for p in base_pairs if p[0] != "page"], box_code),
+        "querystring_nosort": _link([p for p in base_pairs if p[0] != "sort"], box_code),
         "sorts": [
             ("relevance", _("pertinence")),
             ("date", _("date")),
@@ -116,6 +117,15 @@ def search_page(request: HttpRequest) -> HttpResponse:
     }
     template = "search/_results.html" if request.headers.get("HX-Request") else "search/page.html"
     return render(request, template, context)
+
+
+def _link(pairs: list[tuple[str, str]], box_code: str) -> str:
+    """A query string of the page's links. The first `territory` is what the box shows:
+    when the box holds none of them, an empty one first keeps the ticked ones ticked."""
+    territories = [value for key, value in pairs if key == "territory"]
+    if territories and territories[0] != box_code:
+        pairs = [("territory", ""), *pairs]
+    return urlencode(pairs)
 
 
 def _territory_box(request: HttpRequest) -> tuple[str, str]:
