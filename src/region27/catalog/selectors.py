@@ -116,3 +116,23 @@ def organisation_entries(*, user: Any, organisation: Organisation) -> QuerySet[E
 
 def entries_about_territory(*, user: Any, territory: Territory) -> QuerySet[Entry]:
     return entry_list(user=user, filters=EntryFilters(territory=territory))
+
+
+def stored_file_entry(*, user: Any, name: str) -> Entry | None:
+    """The entry whose distribution or own file field (a study's document) serves the
+    stored file now, if the user may see it."""
+    from region27.catalog.kinds import kind_all
+    from region27.catalog.models import Distribution
+
+    found = Distribution.objects.filter(file=name).select_related("entry").first()
+    entries = [found.entry] if found is not None else []
+    for spec in kind_all():
+        model: Any = spec.detail_model
+        for field_ in model._meta.get_fields():
+            if getattr(field_, "get_internal_type", lambda: "")() == "FileField":
+                detail = model.objects.filter(**{field_.name: name}).select_related("entry")
+                entries += [d.entry for d in detail[:1]]
+    for entry in entries:
+        if can_view(user, entry):
+            return entry
+    return None

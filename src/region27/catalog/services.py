@@ -36,7 +36,7 @@ from region27.catalog.models import (
     Theme,
 )
 from region27.core.errors import NotAllowed
-from region27.core.files import guess_format, sanitize_filename, sha256_of
+from region27.core.files import guess_format, sanitize_filename, sha256_of, storage_name
 from region27.core.hashing import canonical_json, sha256_hex
 from region27.territories.models import Territory
 
@@ -519,9 +519,8 @@ class PurgeReport:
 
 def _stored_name(name: str) -> str:
     """A name inside the storage, as the models store it (no absolute path, no `..`)."""
-    clean = name.strip().replace("\\", "/")
-    parts = clean.split("/")
-    if not clean or clean.startswith("/") or any(p in ("", ".", "..") for p in parts):
+    clean = storage_name(name)
+    if clean is None:
         raise ValidationError(
             _("Nom de fichier stocké invalide : « %(n)s » (exemple : distributions/…/a.csv).")
             % {"n": name[:200]}

@@ -17,6 +17,7 @@ __all__ = [
     "human_size",
     "sanitize_filename",
     "sha256_of",
+    "storage_name",
 ]
 
 DEFAULT_FILENAME = "fichier"
@@ -306,3 +307,15 @@ def human_size(n: int) -> str:
     value = round(value, 1)
     number = number_format(value, decimal_pos=0 if value.is_integer() else 1)
     return sign + str(_UNITS[index]) % {"n": number}
+
+
+def storage_name(name: str) -> str | None:
+    """A name inside the file storage as the models store it (``distributions/…/a.csv``),
+    or None for anything else: an absolute path, ``..``, ``.``, empty parts, a NUL."""
+    clean = (name or "").strip().replace("\\", "/")
+    parts = clean.split("/")
+    if not clean or "\x00" in clean or clean.startswith("/"):
+        return None
+    if any(part in ("", ".", "..") for part in parts):
+        return None
+    return clean

@@ -91,6 +91,20 @@ def run_visible(user: Any, run: ValidationRun) -> bool:
     return can(user, Action.ENTRY_VIEW_DRAFT, entry)
 
 
+def stored_file_run(*, user: Any, name: str) -> ValidationRun | None:
+    """A validation run keeping the stored file, if the user may see it: a file received
+    for a replacement (as its report), or the file a published replacement took the
+    place of (as public as its dataset)."""
+    runs = ValidationRun.objects.select_related("distribution__entry").defer("errors", "warnings")
+    for run in runs.filter(candidate=name):
+        if run_visible(user, run):
+            return run
+    for run in runs.filter(previous_file=name):
+        if can_view(user, run.distribution.entry):
+            return run
+    return None
+
+
 def runs_of(*, user: Any, distribution: Distribution) -> list[ValidationRun]:
     runs = ValidationRun.objects.filter(distribution=distribution).select_related(
         "schema_version__schema", "distribution__entry__organisation"

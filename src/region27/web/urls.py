@@ -2,12 +2,14 @@
 
 from django.urls import path
 
-from region27.web.views import accounts, catalog, organisations, pages, territories, tokens
+from region27.web.views import accounts, catalog, files, organisations, pages, territories, tokens
 
 app_name = "web"
 
 urlpatterns = [
     path("", pages.home, name="home"),
+    # Uploaded files (MEDIA_URL), served to whoever may see what they belong to.
+    path("media/<path:name>", files.stored_file, name="stored_file"),
     path("accessibilite/", pages.accessibility, name="accessibility"),
     path("mentions-legales/", pages.legal, name="legal"),
     path("confidentialite/", pages.privacy, name="privacy"),

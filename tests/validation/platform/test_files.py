@@ -281,3 +281,27 @@ def test_refused_replacement_changes_nothing_stored(
     rejected.refresh_from_db()
     assert rejected.awaiting_decision and default_storage.exists(rejected.candidate.name)
     assert stored_files() == before
+
+
+def test_files_kept_by_validations_are_served_as_their_reports(
+    world: dict[str, Any], django_capture_on_commit_callbacks: Any, client: Any
+) -> None:
+    from django.test import Client
+
+    distribution = _add(world, django_capture_on_commit_callbacks)
+    first_url = distribution.file.url
+    promoted, _ = _replace(
+        world, distribution, subventions_csv(rows=5), django_capture_on_commit_callbacks
+    )
+    refused, _ = _replace(
+        world, distribution, subventions_csv(bad_sirets=1), django_capture_on_commit_callbacks
+    )
+    anonymous = Client()
+    # The file a published replacement took the place of: as public as the dataset.
+    assert anonymous.get(first_url).status_code == 200
+    # A file received and refused: only for the organisation's members, like its report.
+    assert anonymous.get(refused.candidate.url).status_code == 404
+    client.force_login(world["agent"])
+    response = client.get(refused.candidate.url)
+    assert response.status_code == 200 and response["Cache-Control"] == "private, no-store"
+    assert promoted.previous_file == first_url.removeprefix("/media/")
