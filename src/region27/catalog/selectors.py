@@ -124,15 +124,18 @@ def stored_file_entry(*, user: Any, name: str) -> Entry | None:
     from region27.catalog.kinds import kind_all
     from region27.catalog.models import Distribution
 
-    found = Distribution.objects.filter(file=name).select_related("entry").first()
-    entries = [found.entry] if found is not None else []
+    found = Distribution.objects.filter(file=name).select_related("entry__organisation").first()
+    if found is not None:
+        return found.entry if can_view(user, found.entry) else None
     for spec in kind_all():
         model: Any = spec.detail_model
         for field_ in model._meta.get_fields():
             if getattr(field_, "get_internal_type", lambda: "")() == "FileField":
-                detail = model.objects.filter(**{field_.name: name}).select_related("entry")
-                entries += [d.entry for d in detail[:1]]
-    for entry in entries:
-        if can_view(user, entry):
-            return entry
+                detail = (
+                    model.objects.filter(**{field_.name: name})
+                    .select_related("entry__organisation")
+                    .first()
+                )
+                if detail is not None:
+                    return detail.entry if can_view(user, detail.entry) else None
     return None

@@ -8,6 +8,7 @@ the same transaction).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -39,6 +40,8 @@ from region27.core.errors import NotAllowed
 from region27.core.files import guess_format, sanitize_filename, sha256_of, storage_name
 from region27.core.hashing import canonical_json, sha256_hex
 from region27.territories.models import Territory
+
+logger = logging.getLogger(__name__)
 
 MAX_KEYWORDS = 30
 
@@ -498,14 +501,35 @@ def distribution_remove(*, distribution: Distribution, by: User) -> None:
     from region27.validation.services import distribution_files_release
 
     # Every file it served or received goes once the removal commits (the usual reason
-    # to remove one is a mistake); the entry's versions keep their names and checksums.
-    name = distribution.file.name if distribution.file else ""
-    storage = distribution.file.storage if distribution.file else None
+    # to remove one is a mistake): the current one, those the entry's versions name for
+    # it (files it replaced), those its validations kept. The versions keep their names
+    # and checksums.
+    names = {distribution.file.name} if distribution.file else set()
+    uuid = str(distribution.uuid)
+    for snapshot in EntryVersion.objects.filter(entry=entry).values_list("snapshot", flat=True):
+        for item in (snapshot or {}).get("distributions", []):
+            if isinstance(item, dict) and item.get("uuid") == uuid and item.get("file"):
+                names.add(str(item["file"]))
     distribution_files_release(distribution=distribution)  # the files of its validations
     distribution.delete()
-    if storage is not None and name:
-        transaction.on_commit(lambda: storage.delete(name))
+    _delete_stored_after_commit(sorted(names))
     _record(entry, action="update", by=by, comment=_("Retrait de « %(t)s »") % {"t": title})
+
+
+def _delete_stored_after_commit(names: list[str]) -> None:
+    """Delete stored files once the transaction commits (a failure is logged: the change
+    itself has committed)."""
+    from django.core.files.storage import default_storage
+
+    def delete() -> None:
+        for name in names:
+            try:
+                default_storage.delete(name)
+            except OSError:
+                logger.warning("Could not delete the stored file %s", name, exc_info=True)
+
+    if names:
+        transaction.on_commit(delete)
 
 
 @dataclass

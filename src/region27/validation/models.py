@@ -146,7 +146,9 @@ class ValidationRun(models.Model):
     )
     schema_version = models.ForeignKey(SchemaVersion, on_delete=models.PROTECT, related_name="runs")
     is_replacement = models.BooleanField(default=False)
-    candidate = models.FileField(upload_to=_candidate_path, blank=True, max_length=300)
+    candidate = models.FileField(
+        upload_to=_candidate_path, blank=True, max_length=300, db_index=True
+    )
     file_name = models.CharField(max_length=300, blank=True)
     original_name = models.CharField(max_length=200, blank=True)
     size = models.BigIntegerField(null=True, blank=True)
@@ -169,7 +171,7 @@ class ValidationRun(models.Model):
     failure_message = models.TextField(blank=True)
     engine_version = models.CharField(max_length=40, blank=True)
     decision = models.CharField(max_length=16, choices=Decision.choices, blank=True, default="")
-    previous_file = models.CharField(max_length=300, blank=True)
+    previous_file = models.CharField(max_length=300, blank=True, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

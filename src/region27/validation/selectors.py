@@ -93,14 +93,17 @@ def run_visible(user: Any, run: ValidationRun) -> bool:
 
 def stored_file_run(*, user: Any, name: str) -> ValidationRun | None:
     """A validation run keeping the stored file, if the user may see it: a file received
-    for a replacement (as its report), or the file a published replacement took the
-    place of (as public as its dataset)."""
-    runs = ValidationRun.objects.select_related("distribution__entry").defer("errors", "warnings")
+    for a replacement (as its report), or the file a replacement took the place of (only
+    for the organisation's members: it may never have been public, replaced while the
+    entry was a draft)."""
+    runs = ValidationRun.objects.select_related("distribution__entry__organisation").defer(
+        "errors", "warnings"
+    )
     for run in runs.filter(candidate=name):
         if run_visible(user, run):
             return run
     for run in runs.filter(previous_file=name):
-        if can_view(user, run.distribution.entry):
+        if can(user, Action.ENTRY_VIEW_DRAFT, run.distribution.entry):
             return run
     return None
 

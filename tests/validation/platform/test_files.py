@@ -110,6 +110,30 @@ def test_removed_distribution_takes_a_refused_replacement_kept_for_its_report(
     assert_no_orphan()
 
 
+def test_a_removed_distribution_takes_files_replaced_without_validation(
+    world: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    """A distribution without a schema is replaced directly (no validation run keeps the
+    old name): the entry's versions name it, and the removal finds it there."""
+    from region27.catalog import services as catalog_services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        plain = catalog_services.distribution_add(
+            entry=world["dataset"],
+            by=world["agent"],
+            title="Sans schéma",
+            file=upload(b"a,b\n1,2\n", "plain.csv"),
+        )
+        distribution_replace_file(
+            distribution=plain, by=world["agent"], file=upload(b"a,b\n3,4\n", "plain-2.csv")
+        )
+    plain.refresh_from_db()
+    assert len(stored_files()) == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        distribution_remove(distribution=plain, by=world["agent"])
+    assert stored_files() == set()
+
+
 def test_a_removed_distribution_takes_every_file_it_served(
     world: dict[str, Any], django_capture_on_commit_callbacks: Any
 ) -> None:
@@ -297,8 +321,12 @@ def test_files_kept_by_validations_are_served_as_their_reports(
         world, distribution, subventions_csv(bad_sirets=1), django_capture_on_commit_callbacks
     )
     anonymous = Client()
-    # The file a published replacement took the place of: as public as the dataset.
-    assert anonymous.get(first_url).status_code == 200
+    # The file a replacement took the place of: the organisation's only (it may have been
+    # replaced while the entry was a draft, never public).
+    assert anonymous.get(first_url).status_code == 404
+    member = Client()
+    member.force_login(world["agent"])
+    assert member.get(first_url).status_code == 200
     # A file received and refused: only for the organisation's members, like its report.
     assert anonymous.get(refused.candidate.url).status_code == 404
     client.force_login(world["agent"])

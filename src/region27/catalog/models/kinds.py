@@ -62,7 +62,9 @@ class Distribution(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     title = models.CharField(_("titre"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    file = models.FileField(_("fichier"), upload_to=_distribution_path, blank=True, max_length=300)
+    file = models.FileField(
+        _("fichier"), upload_to=_distribution_path, blank=True, max_length=300, db_index=True
+    )
     url = models.URLField(_("adresse"), blank=True, max_length=1000)
     format = models.CharField(_("format"), max_length=20, blank=True)
     media_type = models.CharField(_("type MIME"), max_length=100, blank=True)
@@ -95,7 +97,9 @@ class StudyDetail(models.Model):
         _("coût (euros TTC)"), max_digits=12, decimal_places=2, null=True, blank=True
     )
     commissioned_by = models.CharField(_("commanditaire"), max_length=300, blank=True)
-    document = models.FileField(_("document"), upload_to="studies/%Y/", blank=True, max_length=300)
+    document = models.FileField(
+        _("document"), upload_to="studies/%Y/", blank=True, max_length=300, db_index=True
+    )
     document_url = models.URLField(_("adresse du document"), blank=True, max_length=1000)
 
     class Meta:

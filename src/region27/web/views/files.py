@@ -7,18 +7,19 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponseNotModified
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
-from region27.catalog.models import Status
+from region27.catalog.models import Distribution, Status
 from region27.catalog.selectors import stored_file_entry
 from region27.core.files import storage_name
 from region27.validation.selectors import stored_file_run
 
 
-@require_GET
-def stored_file(request: HttpRequest, name: str) -> FileResponse:
+@require_safe
+def stored_file(request: HttpRequest, name: str) -> HttpResponseBase:
     clean = storage_name(name)
     entry = stored_file_entry(user=request.user, name=clean) if clean else None
     run = None
@@ -26,13 +27,24 @@ def stored_file(request: HttpRequest, name: str) -> FileResponse:
         run = stored_file_run(user=request.user, name=clean)
     if clean is None or (entry is None and run is None):
         raise Http404(_("Aucun fichier à cette adresse."))
-    try:
-        handle = default_storage.open(clean, "rb")
-    except (FileNotFoundError, IsADirectoryError) as error:
-        raise Http404(_("Aucun fichier à cette adresse.")) from error
-    response = FileResponse(handle, as_attachment=True, filename=PurePosixPath(clean).name)
-    response["Content-Security-Policy"] = "sandbox"
-    owner = entry if entry is not None else run.distribution.entry  # type: ignore[union-attr]
-    public = owner.status == Status.PUBLISHED and (run is None or run.is_published_file)
-    response["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
+    # Public: a file a published entry serves now; files kept by validations are its
+    # organisation's (or, for a published one, its report's) only.
+    public = entry is not None and entry.status == Status.PUBLISHED
+    # Caches ask again each time (a removed or purged file must not outlive its removal);
+    # the checksum tells them when they already hold it.
+    checksum = Distribution.objects.filter(file=clean).values_list("checksum", flat=True).first()
+    etag = f'"{checksum}"' if checksum else ""
+    cache = "public, no-cache" if public else "private, no-store"
+    if etag and etag in request.headers.get("If-None-Match", ""):
+        response: HttpResponseBase = HttpResponseNotModified()
+    else:
+        try:
+            handle = default_storage.open(clean, "rb")
+        except (FileNotFoundError, IsADirectoryError) as error:
+            raise Http404(_("Aucun fichier à cette adresse.")) from error
+        response = FileResponse(handle, as_attachment=True, filename=PurePosixPath(clean).name)
+        response["Content-Security-Policy"] = "sandbox"
+    if etag:
+        response["ETag"] = etag
+    response["Cache-Control"] = cache
     return response
