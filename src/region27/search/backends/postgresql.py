@@ -52,22 +52,27 @@ class PostgresBackend(SearchBackend):
             "WHERE tsv @@ to_tsquery('simple', %s)"
         )
 
+    def _tiers(self, plan: QueryPlan) -> tuple[str, list[object]]:
+        """SQL adding each tier whose field holds the whole plan (title 8, keywords 4,
+        summary 2), and its parameters."""
+        sql = " + ".join(
+            f"CASE WHEN d.tsv @@ to_tsquery('simple', %s) THEN {int(tier)} ELSE 0 END"
+            for _name, tier in TIERS
+        )
+        return sql, [self.compile_field(plan, name) for name, _t in TIERS]
+
     def match_tiers(self, plan: QueryPlan) -> tuple[np.ndarray, np.ndarray]:
         """One query: the fields matched are tested on the rows already read."""
         if plan.empty:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
-        params = [self.compile(plan)] + [self.compile_field(plan, name) for name, _t in TIERS]
-        tiers = " + ".join(
-            f"CASE WHEN d.tsv @@ to_tsquery('simple', %s) THEN {int(tier)} ELSE 0 END"
-            for _name, tier in TIERS
-        )
+        tiers, params = self._tiers(plan)
         # One string for every match: id * 16 + score (scores are integers 1 to 15).
         sql = (
             f"SELECT string_agg((d.entry_id * 16 + 1 + {tiers})::text, ',') "  # noqa: S608
             "FROM search_document d WHERE d.tsv @@ to_tsquery('simple', %s)"
         )
         with self.connection.cursor() as cursor:
-            cursor.execute(sql, params[1:] + params[:1])
+            cursor.execute(sql, [*params, self.compile(plan)])
             row = cursor.fetchone()
         packed = parse_ids(row[0] if row else None)
         return packed >> 4, (packed & 15).astype(np.float64)
@@ -77,18 +82,13 @@ class PostgresBackend(SearchBackend):
         field, so a phrase after them is not found there though the text holds it."""
         if plan.empty or not ids:
             return {}
-        tiers = " + ".join(
-            f"CASE WHEN d.tsv @@ to_tsquery('simple', %s) THEN {int(tier)} ELSE 0 END"
-            for _name, tier in TIERS
-        )
+        tiers, params = self._tiers(plan)
         sql = (
             f"SELECT d.entry_id, 1 + {tiers} FROM search_document d "  # noqa: S608
             "WHERE d.entry_id = ANY(%s) AND d.tsv @@ to_tsquery('simple', %s)"
         )
-        params: list[object] = [self.compile_field(plan, name) for name, _t in TIERS]
-        params += [list(ids), self.compile(plan)]
         with self.connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(sql, [*params, list(ids), self.compile(plan)])
             return {int(entry_id): int(score) for entry_id, score in cursor.fetchall()}
 
     def compile_any(self, terms: Sequence[str]) -> str:
