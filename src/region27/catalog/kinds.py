@@ -35,6 +35,15 @@ class KindSpec:
     # Kinds exported as DCAT (dcat:Dataset / dcat:DataService) and CKAN packages.
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def file_fields(self) -> tuple[str, ...]:
+        """Names of the detail model's own stored files (a study's `document`)."""
+        return tuple(
+            f.name
+            for f in self.detail_model._meta.get_fields()
+            if getattr(f, "get_internal_type", lambda: "")() == "FileField"
+        )
+
     def detail_of(self, entry: Entry) -> models.Model | None:
         try:
             return getattr(entry, self.related_name)  # type: ignore[no-any-return,unused-ignore]

@@ -118,24 +118,24 @@ def entries_about_territory(*, user: Any, territory: Territory) -> QuerySet[Entr
     return entry_list(user=user, filters=EntryFilters(territory=territory))
 
 
-def stored_file_entry(*, user: Any, name: str) -> Entry | None:
+def stored_file_entry(*, user: Any, name: str) -> tuple[Entry, str] | None:
     """The entry whose distribution or own file field (a study's document) serves the
-    stored file now, if the user may see it."""
+    stored file now, and the file's checksum ("" if none is kept), if the user may see
+    the entry."""
     from region27.catalog.kinds import kind_all
     from region27.catalog.models import Distribution
 
     found = Distribution.objects.filter(file=name).select_related("entry__organisation").first()
     if found is not None:
-        return found.entry if can_view(user, found.entry) else None
+        return (found.entry, found.checksum) if can_view(user, found.entry) else None
     for spec in kind_all():
         model: Any = spec.detail_model
-        for field_ in model._meta.get_fields():
-            if getattr(field_, "get_internal_type", lambda: "")() == "FileField":
-                detail = (
-                    model.objects.filter(**{field_.name: name})
-                    .select_related("entry__organisation")
-                    .first()
-                )
-                if detail is not None:
-                    return detail.entry if can_view(user, detail.entry) else None
+        for field_name in spec.file_fields:
+            detail = (
+                model.objects.filter(**{field_name: name})
+                .select_related("entry__organisation")
+                .first()
+            )
+            if detail is not None:
+                return (detail.entry, "") if can_view(user, detail.entry) else None
     return None

@@ -8,7 +8,6 @@ the same transaction).
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -37,11 +36,15 @@ from region27.catalog.models import (
     Theme,
 )
 from region27.core.errors import NotAllowed
-from region27.core.files import guess_format, sanitize_filename, sha256_of, storage_name
+from region27.core.files import (
+    delete_stored_after_commit,
+    guess_format,
+    sanitize_filename,
+    sha256_of,
+    storage_name,
+)
 from region27.core.hashing import canonical_json, sha256_hex
 from region27.territories.models import Territory
-
-logger = logging.getLogger(__name__)
 
 MAX_KEYWORDS = 30
 
@@ -179,8 +182,7 @@ def _apply_detail(
             % {"f": ", ".join(sorted(unknown))}
         )
     for name, value in detail.items():
-        field = spec.detail_model._meta.get_field(name)
-        if field.get_internal_type() == "FileField":  # type: ignore[union-attr]
+        if name in spec.file_fields:
             if value is None or value is False:
                 if value is False:
                     setattr(instance, name, "")
@@ -190,11 +192,7 @@ def _apply_detail(
     if spec.slug == "software":
         _software_parse(instance)
     instance.full_clean(exclude=["entry"])
-    files = [
-        getattr(instance, f.name)
-        for f in spec.detail_model._meta.get_fields()
-        if getattr(f, "get_internal_type", lambda: "")() == "FileField"
-    ]
+    files = [getattr(instance, name) for name in spec.file_fields]
     new = [f for f in files if f and not f._committed]
     try:
         instance.save()  # stores the new files
@@ -512,24 +510,8 @@ def distribution_remove(*, distribution: Distribution, by: User) -> None:
                 names.add(str(item["file"]))
     distribution_files_release(distribution=distribution)  # the files of its validations
     distribution.delete()
-    _delete_stored_after_commit(sorted(names))
+    delete_stored_after_commit(sorted(names))
     _record(entry, action="update", by=by, comment=_("Retrait de « %(t)s »") % {"t": title})
-
-
-def _delete_stored_after_commit(names: list[str]) -> None:
-    """Delete stored files once the transaction commits (a failure is logged: the change
-    itself has committed)."""
-    from django.core.files.storage import default_storage
-
-    def delete() -> None:
-        for name in names:
-            try:
-                default_storage.delete(name)
-            except OSError:
-                logger.warning("Could not delete the stored file %s", name, exc_info=True)
-
-    if names:
-        transaction.on_commit(delete)
 
 
 @dataclass
@@ -574,10 +556,9 @@ def stored_file_purge(*, name: str, apply: bool = False) -> PurgeReport:
     ]
     for spec in kind_all():
         model: Any = spec.detail_model
-        for field in model._meta.get_fields():
-            if getattr(field, "get_internal_type", lambda: "")() == "FileField":
-                for detail in model.objects.filter(**{field.name: name}).select_related("entry"):
-                    in_use.append(_("document de la fiche « %(e)s »") % {"e": detail.entry.slug})
+        for field_name in spec.file_fields:
+            for detail in model.objects.filter(**{field_name: name}).select_related("entry"):
+                in_use.append(_("document de la fiche « %(e)s »") % {"e": detail.entry.slug})
     for run in ValidationRun.objects.filter(candidate=name, decision="").select_related(
         "distribution__entry"
     ):

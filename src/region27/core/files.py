@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -11,8 +12,11 @@ from typing import Protocol, runtime_checkable
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy, ngettext
 
+logger = logging.getLogger(__name__)
+
 __all__ = [
     "DEFAULT_FILENAME",
+    "delete_stored_after_commit",
     "guess_format",
     "human_size",
     "sanitize_filename",
@@ -319,3 +323,23 @@ def storage_name(name: str) -> str | None:
     if any(part in ("", ".", "..") for part in parts):
         return None
     return clean
+
+
+def delete_stored_after_commit(names: Iterable[str]) -> None:
+    """Delete stored files once the current transaction commits (never for a rolled-back
+    one). A failure is logged: the change itself has committed."""
+    from django.core.files.storage import default_storage
+    from django.db import transaction
+
+    unique = [n for n in dict.fromkeys(names) if n]
+    if not unique:
+        return
+
+    def delete() -> None:
+        for name in unique:
+            try:
+                default_storage.delete(name)
+            except OSError:
+                logger.warning("Could not delete the stored file %s", name, exc_info=True)
+
+    transaction.on_commit(delete)

@@ -33,7 +33,12 @@ from region27.catalog import services as catalog_services
 from region27.catalog.models import Distribution, Entry, Status
 from region27.catalog.services import _record as catalog_record
 from region27.core.errors import NotAllowed
-from region27.core.files import guess_format, sanitize_filename, sha256_of
+from region27.core.files import (
+    delete_stored_after_commit,
+    guess_format,
+    sanitize_filename,
+    sha256_of,
+)
 from region27.core.hashing import canonical_json
 from region27.validation.engine import EngineInputError, Limits, Report, load_schema, validate
 from region27.validation.engine.fetch import fetch_url
@@ -624,24 +629,6 @@ def _unpublished_candidates(distribution: Distribution) -> list[ValidationRun]:
     )
 
 
-def _delete_after_commit(names: list[str]) -> None:
-    """Delete stored files once the transaction commits (never for a rolled-back one)."""
-    from django.core.files.storage import default_storage
-
-    names = [n for n in dict.fromkeys(names) if n]
-    if not names:
-        return
-
-    def delete() -> None:
-        for name in names:
-            try:
-                default_storage.delete(name)
-            except OSError:  # pragma: no cover - already gone, or storage down
-                log.warning("Could not delete the stored file %s", name)
-
-    transaction.on_commit(delete)
-
-
 def _supersede_candidates(distribution: Distribution) -> None:
     """A newer file replaces the distribution: earlier unpublished candidates go."""
     names = []
@@ -662,7 +649,7 @@ def _supersede_candidates(distribution: Distribution) -> None:
             )
             fields += ["status", "progress", "finished_at", "failure_code", "failure_message"]
         run.save(update_fields=fields)
-    _delete_after_commit(names)
+    delete_stored_after_commit(names)
 
 
 def distribution_files_release(*, distribution: Distribution) -> None:
@@ -677,7 +664,7 @@ def distribution_files_release(*, distribution: Distribution) -> None:
     names = []
     for run in runs:
         names += [run.candidate.name or "", run.previous_file]
-    _delete_after_commit(names)
+    delete_stored_after_commit(names)
 
 
 def _candidate_name(filename: str) -> str:

@@ -201,7 +201,7 @@ def _detail_in(kind: str, detail: dict[str, Any]) -> dict[str, Any]:
                 }
             )
         field: Any = spec.detail_model._meta.get_field(name)
-        if field.get_internal_type() == "FileField":
+        if name in spec.file_fields:
             raise ValidationError(
                 {
                     f"detail.{name}": _(
@@ -474,10 +474,8 @@ def kit_items_replace(request: HttpRequest, slug: str, payload: KitItemsIn) -> A
 def _document_field(entry: Entry) -> str:
     """The kind's own file field (a study's `document`), or a 422 problem."""
     spec = kind_get(entry.kind)
-    if spec is not None and "document" in spec.form_fields:
-        field: Any = spec.detail_model._meta.get_field("document")
-        if field.get_internal_type() == "FileField":
-            return "document"
+    if spec is not None and "document" in spec.form_fields and "document" in spec.file_fields:
+        return "document"
     raise ValidationError(
         {"document": _("Les fiches de nature « %(k)s » n'ont pas de document.") % {"k": entry.kind}}
     )

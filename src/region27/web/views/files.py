@@ -12,7 +12,7 @@ from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from region27.catalog.models import Distribution, Status
+from region27.catalog.models import Status
 from region27.catalog.selectors import stored_file_entry
 from region27.core.files import storage_name
 from region27.validation.selectors import stored_file_run
@@ -21,7 +21,8 @@ from region27.validation.selectors import stored_file_run
 @require_safe
 def stored_file(request: HttpRequest, name: str) -> HttpResponseBase:
     clean = storage_name(name)
-    entry = stored_file_entry(user=request.user, name=clean) if clean else None
+    owner = stored_file_entry(user=request.user, name=clean) if clean else None
+    entry, checksum = owner if owner is not None else (None, "")
     run = None
     if clean and entry is None:
         run = stored_file_run(user=request.user, name=clean)
@@ -32,7 +33,6 @@ def stored_file(request: HttpRequest, name: str) -> HttpResponseBase:
     public = entry is not None and entry.status == Status.PUBLISHED
     # Caches ask again each time (a removed or purged file must not outlive its removal);
     # the checksum tells them when they already hold it.
-    checksum = Distribution.objects.filter(file=clean).values_list("checksum", flat=True).first()
     etag = f'"{checksum}"' if checksum else ""
     cache = "public, no-cache" if public else "private, no-store"
     if etag and etag in request.headers.get("If-None-Match", ""):
