@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from region27.core.errors import NotAllowed
+from region27.web.views.common import wants_json
 
 
 class NotAllowedMiddleware:
@@ -55,9 +56,7 @@ class NulCharacterMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not request.path.startswith(_OWN_CHECKS) and _has_nul(request):
             message = _("L'adresse contient un caractère nul : retirez-le et réessayez.")
-            if request.GET.get("format") == "json" or "application/json" in request.headers.get(
-                "Accept", ""
-            ):
+            if wants_json(request):
                 problem = {"type": "invalid-characters", "status": 400, "detail": message}
                 return JsonResponse(problem, status=400, content_type="application/problem+json")
             return render(request, "400.html", {"message": message}, status=400)

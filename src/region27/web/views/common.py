@@ -39,3 +39,11 @@ def too_large_message(name: str) -> str:
     return _(
         "Le fichier « %(name)s » dépasse la taille maximale de %(limit)s : rien n'a été enregistré."
     ) % {"name": name[:100], "limit": human_size(settings.REGION27_MAX_UPLOAD_SIZE)}
+
+
+def wants_json(request: HttpRequest) -> bool:
+    """`format=json`, or JSON asked for (and not HTML) in `Accept`."""
+    if "json" in request.GET.getlist("format"):
+        return True
+    accept = request.headers.get("Accept", "")
+    return "application/json" in accept and "text/html" not in accept

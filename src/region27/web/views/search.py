@@ -17,6 +17,7 @@ from region27.search.selectors import SearchPage, search
 from region27.search.similarity import similar_to_text
 from region27.search.text import clean
 from region27.territories.selectors import territory_parse_typed
+from region27.web.views.common import wants_json
 
 FACET_TITLES = {
     "kind": gettext_lazy("Nature"),
@@ -27,13 +28,6 @@ FACET_TITLES = {
     "year": gettext_lazy("Année"),
     "format": gettext_lazy("Format de fichier"),
 }
-
-
-def _wants_json(request: HttpRequest) -> bool:
-    if "json" in request.GET.getlist("format"):
-        return True
-    accept = request.headers.get("Accept", "")
-    return "application/json" in accept and "text/html" not in accept
 
 
 def _page_url(request: HttpRequest, page: SearchPage, number: int | None) -> str | None:
@@ -79,7 +73,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
     params, problems = parse_params(data)
     page = search(user=request.user, params=params)
     problems += page.problems
-    if _wants_json(request):
+    if wants_json(request):
         body = page_as_json(request, page)
         if problems:
             body["messages"] = problems
