@@ -67,11 +67,6 @@ def budget_bytes() -> int:
     return max(0, int(getattr(settings, "REGION27_SEARCH_CLAUSE_CACHE_BYTES", 64 * 2**20)))
 
 
-def keepable(clause: Clause) -> bool:
-    """Every clause (a word, a word being typed, a phrase) can be kept."""
-    return bool(clause.stems)
-
-
 def lookup(store: FacetStore, plan: QueryPlan) -> np.ndarray | None:
     """The engine's answer for the whole plan (one byte per row), if every clause is kept."""
     if plan.empty:
@@ -98,7 +93,7 @@ def bits_of(store: FacetStore, ids: np.ndarray, scores: np.ndarray) -> np.ndarra
 
 def learn(store: FacetStore, clause: Clause, bits: np.ndarray) -> bool:
     """Keep a clause's matches in the store (whose state they must be computed at)."""
-    if not keepable(clause) or bits.shape != (store.size,):
+    if bits.shape != (store.size,):
         return False
     budget = budget_bytes()
     if bits.nbytes > budget:
@@ -128,7 +123,7 @@ def match(store: FacetStore, plan: QueryPlan, alias: str) -> np.ndarray:
     ids, first = backend.match_tiers(plan)
     bits = bits_of(store, ids, first)
     threshold = min_matches()
-    learnable = [c for c in plan.clauses if keepable(c) and c not in store.clauses]
+    learnable = [c for c in plan.clauses if c not in store.clauses]
     if ids.size < threshold or not learnable or budget_bytes() < store.size:
         return bits  # nothing to learn, or no room for one clause
     # Every clause matches at least as many entries as the whole plan.
