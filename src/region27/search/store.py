@@ -404,7 +404,7 @@ def _catch_up(alias: str, store: FacetStore) -> FacetStore | None:
         )
     if not _place_titles(alias, fresh, read, pos_new, changed):
         _read_title_order(alias, fresh)
-    elif read.ids.size and _state(alias) != (seq, token):
+    elif read.ids.size and not is_current(fresh, alias):
         # A write committed since the log was read: a neighbour found in the database
         # may have a new title and still its old rank here.
         fresh.unsure_titles = tuple(int(i) for i in read.ids)
