@@ -90,9 +90,10 @@ def entry_get_followed(*, user: Any, slug: str) -> Entry | None:
 
 
 def entry_versions(*, user: Any, entry: Entry) -> QuerySet[EntryVersion]:
-    if not can_view(user, entry):
-        return EntryVersion.objects.none()
-    return entry.versions.select_related("actor").order_by("-number")
+    """The versions the user may see (drafts are not public history)."""
+    from region27.catalog.visibility import visible_versions
+
+    return visible_versions(user, entry)
 
 
 def validation_queue(*, user: Any) -> QuerySet[Entry]:
