@@ -320,6 +320,15 @@ def loss(
 
 
 @_jit
+def losses_at(thetas: FloatArray, prob: Problem) -> FloatArray:
+    """The loss at each row of ``thetas``, in order (screening many V in one call)."""
+    out = np.empty(thetas.shape[0])
+    for r in range(thetas.shape[0]):
+        out[r] = loss(thetas[r], prob)
+    return out
+
+
+@_jit
 def loss_and_grad(
     theta: FloatArray,
     prob: Problem,

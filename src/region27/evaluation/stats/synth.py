@@ -408,6 +408,10 @@ class _Objective:
     def __call__(self, theta: FloatArray) -> float:
         return float(self._kern.loss(np.asarray(theta, dtype=np.float64), self._prob))
 
+    def losses_at(self, thetas: FloatArray) -> list[float]:
+        """The loss at each row of ``thetas``, evaluated in order in one compiled call."""
+        return [float(x) for x in self._kern.losses_at(np.ascontiguousarray(thetas), self._prob)]
+
     def value_and_grad(self, theta: FloatArray) -> tuple[float, FloatArray]:
         """Loss and its gradient in ``theta`` (see :func:`._kernels.loss_and_grad`)."""
         f, g = self._kern.loss_and_grad(np.asarray(theta, dtype=np.float64), self._prob)
@@ -496,7 +500,7 @@ def _optimise_v(
     for i in range(options.screen_sparse):
         screened.append((f"sparse_{i}", rng.dirichlet(np.full(k, 0.3)) + 1e-9))
     if screened:
-        losses = [obj(np.sqrt(v0)) for _, v0 in screened]
+        losses = obj.losses_at(np.sqrt(np.vstack([v0 for _, v0 in screened])))
         order = sorted(range(len(screened)), key=lambda i: (losses[i], i))
         starts.extend(screened[i] for i in order[: options.screen_keep])
     polish_fev = options.polish_fev_per_predictor * k
