@@ -4,7 +4,7 @@ Everything here is plain Python over numpy arrays in the subset numba compiles; 
 code runs, slowly, as ordinary Python under ``NUMBA_DISABLE_JIT=1`` (handy to debug).  The
 functions are compiled on first use, not at import, and the machine code is cached next to
 this file (or in numba's per-user cache when that folder is read-only), so only the very
-first fit on a machine pays the compilation (a few seconds); later processes load it.
+first fit on a machine pays the compilation (12-15 s of CPU); later processes load it.
 
 Why compiled: one synthetic-control fit runs a few thousand evaluations of the outer
 objective, each an exact Wolfe minimum-norm-point solve on tiny matrices (7 predictors ×
@@ -14,7 +14,7 @@ outer optimisers (L-BFGS and Nelder-Mead) run inside the compiled code too, so a
 a handful of Python calls instead of thousands.
 
 The objective's state (the last corral of the inner problem, used to warm-start the next
-solve) lives in three arrays owned by the caller:
+solve) and the incumbent live in four arrays owned by the caller:
 
 * ``sup`` (int64, length ``J``): indices of the corral's donors, the first ``state[0]``;
 * ``lam`` (float64, length ``J``): their weights;

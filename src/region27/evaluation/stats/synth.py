@@ -6,10 +6,15 @@ Nested optimisation, as in R ``Synth``:
   ``(X1 - X0 W)' V (X1 - X0 W)`` on the simplex; solved *exactly* by Wolfe's minimum-norm-point
   algorithm (:mod:`.simplex`);
 * outer problem: ``V`` (non-negative, summing to one) minimises the outcome's mean squared
-  prediction error over the fit window, ``MSPE(V) = mean_t (Z1_t - Z0_t W(V))^2``; solved by
-  Nelder-Mead on ``v = theta^2 / sum(theta^2)`` from several starts (equal V, Synth's
-  regression-based V, each predictor alone mixed with equal weights and random Dirichlet
-  draws from a fixed seed), keeping the best and polishing it with restarts.
+  prediction error over the fit window, ``MSPE(V) = mean_t (Z1_t - Z0_t W(V))^2``, searched
+  over ``theta`` with ``V ∝ theta^2`` (floored at ~1e-6, see :data:`._kernels.V_FLOOR`):
+  L-BFGS from several starts (equal V, Synth's regression-based V, each predictor mixed
+  with equal weights, random Dirichlet draws from a fixed seed, and the best of a screening
+  of sparse V), then Nelder-Mead and L-BFGS restarts from the best few.  The result is the
+  best V any step evaluated, with the W computed for it.
+
+The hot loops (inner solver, loss, gradient, both local searches) are compiled with numba
+in :mod:`._kernels`; numba is imported on the first fit.
 
 Predictors are divided by their standard deviation across all units (treated and donors),
 as Synth does.  Without predictors, ``W`` directly minimises the outcome's pre-treatment MSPE.
@@ -383,8 +388,10 @@ class _Objective:
 
     def incumbent(self) -> tuple[FloatArray, SimplexSolution]:
         """The best V evaluated so far and the exact inner solution computed for it."""
-        theta = self._best[1 : 1 + self._k].copy()
-        v = _normalise(theta)
+        if not math.isfinite(self._best[0]):  # nothing evaluated to a finite loss
+            v = np.full(self._k, 1.0 / self._k)
+            return v, self.solve_w(v)
+        v = _normalise(self._best[1 : 1 + self._k])
         w = self._best[1 + self._k :].copy()
         w /= w.sum()
         resid = (self._diff * np.sqrt(v)[:, None]) @ w
