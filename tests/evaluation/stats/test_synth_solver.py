@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -19,7 +24,7 @@ from region27.evaluation.stats.synth import (
     fit_synth,
 )
 
-from .conftest import PROP99_PREDICTORS
+from .conftest import DATA, PROP99_PREDICTORS
 
 KW = {
     "outcome": "cigsale",
@@ -107,3 +112,27 @@ def test_placebos_do_not_depend_on_the_number_of_processes(smoking: Panel) -> No
     parallel = in_space_placebos(smoking, placebo_units=units, n_jobs=2, **KW)
     assert serial.ratios == parallel.ratios
     assert [p.weights for p in serial.placebos] == [p.weights for p in parallel.placebos]
+
+
+@pytest.mark.slow
+def test_compiled_and_plain_python_kernels_agree(smoking: Panel) -> None:
+    """The kernels run as plain Python under NUMBA_DISABLE_JIT=1: same fit (guards against
+    anything numba compiles differently, such as an out-of-bounds write it would not catch)."""
+    code = (
+        "import json, sys\n"
+        "from region27.evaluation.stats.panel import Panel\n"
+        "from region27.evaluation.stats.synth import fit_synth\n"
+        f"p = Panel.from_csv({str(DATA / 'smoking.csv')!r}, unit='state', time='year')\n"
+        f"r = fit_synth(p, outcome='cigsale', treated='California', treatment_start=1989,"
+        f" predictors={PROP99_PREDICTORS!r})\n"
+        "json.dump({'w': r.weights, 'v': r.v, 'loss': r.loss}, sys.stdout)\n"
+    )
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    plain = json.loads(out.stdout)
+    compiled = fit_synth(smoking, **KW)
+    assert plain["loss"] == pytest.approx(compiled.loss, rel=1e-9)
+    for unit, w in compiled.weights.items():
+        assert plain["w"][unit] == pytest.approx(w, abs=1e-9), unit
