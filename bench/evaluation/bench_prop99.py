@@ -66,33 +66,40 @@ def ours() -> dict[str, object]:
     }
 
 
+def pysyncon_dataprep(df: Any, treated: str, donors: list[str]) -> Any:
+    """pysyncon's description of the same specification (ADH 2010, Table 2)."""
+    from pysyncon import Dataprep
+
+    return Dataprep(
+        foo=df,
+        predictors=["lnincome", "retprice", "age15to24"],
+        predictors_op="mean",
+        time_predictors_prior=range(1980, 1989),
+        special_predictors=[
+            ("beer", range(1984, 1989), "mean"),
+            ("cigsale", [1975], "mean"),
+            ("cigsale", [1980], "mean"),
+            ("cigsale", [1988], "mean"),
+        ],
+        dependent="cigsale",
+        unit_variable="state",
+        time_variable="year",
+        treatment_identifier=treated,
+        controls_identifier=donors,
+        time_optimize_ssr=range(1970, 1989),
+    )
+
+
 def pysyncon_run(n_placebos: int) -> dict[str, object]:
     import pandas as pd
-    from pysyncon import Dataprep, Synth
+    from pysyncon import Synth
 
     warnings.simplefilter("ignore")
     df = pd.read_csv(DATA)
     states = sorted(df.state.unique())
 
-    def prep(treated: str, donors: list[str]) -> Dataprep:
-        return Dataprep(
-            foo=df,
-            predictors=["lnincome", "retprice", "age15to24"],
-            predictors_op="mean",
-            time_predictors_prior=range(1980, 1989),
-            special_predictors=[
-                ("beer", range(1984, 1989), "mean"),
-                ("cigsale", [1975], "mean"),
-                ("cigsale", [1980], "mean"),
-                ("cigsale", [1988], "mean"),
-            ],
-            dependent="cigsale",
-            unit_variable="state",
-            time_variable="year",
-            treatment_identifier=treated,
-            controls_identifier=donors,
-            time_optimize_ssr=range(1970, 1989),
-        )
+    def prep(treated: str, donors: list[str]) -> Any:
+        return pysyncon_dataprep(df, treated, donors)
 
     cpu: list[float] = []
 

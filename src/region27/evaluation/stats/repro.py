@@ -22,7 +22,7 @@ __all__ = [
     "software_versions",
 ]
 
-ENGINE_VERSION = "1.0.0"
+ENGINE_VERSION = "1.1.0"
 """Bumped whenever a change may alter numerical results."""
 
 
@@ -57,7 +57,7 @@ def canonical_json(value: Any) -> str:
 def software_versions() -> dict[str, str]:
     """Versions of the engine, Python and the numerical libraries."""
     out = {"engine": ENGINE_VERSION, "python": platform.python_version()}
-    for pkg in ("numpy", "scipy", "polars"):
+    for pkg in ("numpy", "scipy", "polars", "numba"):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:  # pragma: no cover

@@ -35,33 +35,6 @@ class SimplexSolution:
     """Number of major iterations."""
 
 
-_EPS_LAM = 1e-14
-_ONE = np.ones(1)
-
-
-def _affine_minimiser(points: FloatArray) -> FloatArray:
-    """Coefficients ``a`` (summing to one) of the minimum-norm point of the affine hull."""
-    m = points.shape[1]
-    if m == 1:
-        return _ONE
-    kkt = np.empty((m + 1, m + 1))
-    kkt[:m, :m] = points.T @ points
-    kkt[:m, m] = 1.0
-    kkt[m, :m] = 1.0
-    kkt[m, m] = 0.0
-    rhs = np.zeros(m + 1)
-    rhs[m] = 1.0
-    try:
-        sol = np.linalg.solve(kkt, rhs)
-    except np.linalg.LinAlgError:
-        sol = np.linalg.lstsq(kkt, rhs, rcond=None)[0]
-    a = sol[:m]
-    total = a.sum()
-    if total != 0.0 and np.isfinite(total):
-        a = a / total
-    return a
-
-
 def wolfe_core(
     pts: FloatArray,
     support: list[int],
@@ -72,37 +45,20 @@ def wolfe_core(
     """Wolfe's minimum-norm-point iterations from a feasible corral (no input checks).
 
     ``support``/``lam`` describe a feasible start (weights on ``pts[:, support]`` summing to
-    one).  Returns the final corral, its weights and the number of major iterations.
+    one).  Returns the final corral, its weights and the number of major iterations.  The
+    iterations run compiled (:func:`._kernels.wolfe`).
     """
-    need_minor = len(support) > 1
-    iterations = 0
-    for iterations in range(1, max_iter + 1):  # noqa: B007
-        if need_minor:
-            for _ in range(4 * (len(support) + 2)):
-                alpha = _affine_minimiser(pts[:, support])
-                if alpha.min() > _EPS_LAM:
-                    lam = alpha
-                    break
-                neg = alpha <= _EPS_LAM
-                denom = lam[neg] - alpha[neg]
-                pos = denom > 0
-                theta = float(min(1.0, (lam[neg][pos] / denom[pos]).min())) if pos.any() else 1.0
-                lam = lam + theta * (alpha - lam)
-                keep = lam > _EPS_LAM
-                if keep.all():
-                    keep[int(np.argmin(lam))] = False
-                support = [s for s, k_ in zip(support, keep, strict=True) if k_]
-                lam = lam[keep]
-                lam = lam / lam.sum()
-        x = pts[:, support] @ lam
-        grad = x @ pts
-        j = int(np.argmin(grad))
-        if float(x @ x) - float(grad[j]) <= abs_tol or j in support:
-            break
-        support = [*support, j]
-        lam = np.append(lam, 0.0)
-        need_minor = True
-    return support, lam, iterations
+    from . import _kernels  # numba loads on first use, not when Django starts
+
+    pts = np.ascontiguousarray(pts, dtype=np.float64)
+    n = pts.shape[1]
+    sup = np.zeros(n, dtype=np.int64)
+    weights = np.zeros(n)
+    m = len(support)
+    sup[:m] = support
+    weights[:m] = lam
+    size, iterations = _kernels.wolfe(pts, sup, weights, m, float(abs_tol), int(max_iter))
+    return [int(j) for j in sup[:size]], weights[:size].copy(), int(iterations)
 
 
 def simplex_least_squares(

@@ -6,10 +6,15 @@ Nested optimisation, as in R ``Synth``:
   ``(X1 - X0 W)' V (X1 - X0 W)`` on the simplex; solved *exactly* by Wolfe's minimum-norm-point
   algorithm (:mod:`.simplex`);
 * outer problem: ``V`` (non-negative, summing to one) minimises the outcome's mean squared
-  prediction error over the fit window, ``MSPE(V) = mean_t (Z1_t - Z0_t W(V))^2``; solved by
-  Nelder-Mead on ``v = theta^2 / sum(theta^2)`` from several starts (equal V, Synth's
-  regression-based V, each predictor alone mixed with equal weights and random Dirichlet
-  draws from a fixed seed), keeping the best and polishing it with restarts.
+  prediction error over the fit window, ``MSPE(V) = mean_t (Z1_t - Z0_t W(V))^2``, searched
+  over ``theta`` with ``V ∝ theta^2`` (floored at ~1e-6, see :data:`._kernels.V_FLOOR`):
+  L-BFGS from several starts (equal V, Synth's regression-based V, each predictor mixed
+  with equal weights, random Dirichlet draws from a fixed seed, and the best of a screening
+  of sparse V), then Nelder-Mead and L-BFGS restarts from the best few.  The result is the
+  best V any step evaluated, with the W computed for it.
+
+The hot loops (inner solver, loss, gradient, both local searches) are compiled with numba
+in :mod:`._kernels`; numba is imported on the first fit.
 
 Predictors are divided by their standard deviation across all units (treated and donors),
 as Synth does.  Without predictors, ``W`` directly minimises the outcome's pre-treatment MSPE.
@@ -26,11 +31,10 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import minimize
 
 from .errors import EvaluationError, PoorFitWarning, SpecificationWarning
 from .panel import Panel, format_period
-from .simplex import SimplexSolution, simplex_least_squares, wolfe_core
+from .simplex import SimplexSolution, simplex_least_squares
 
 FloatArray = NDArray[np.float64]
 
@@ -158,6 +162,10 @@ class SynthOptions:
     polish_fev_per_predictor: int = 80
     polish_rounds: int = 2
     lbfgs_maxiter: int = 200
+    screen_sparse: int = 128
+    """Sparse random V (Dirichlet 0.3) screened by their loss, on top of every pair of
+    predictors; the ``screen_keep`` best screened V become starts of the local search."""
+    screen_keep: int = 10
     """Nelder-Mead restarts while they improve the loss (Nelder-Mead can stall)."""
     standardize: bool = True
     min_pre_periods: int = 3
@@ -350,145 +358,106 @@ def _regression_v(x1: FloatArray, x0: FloatArray, z1: FloatArray, z0: FloatArray
 
 
 class _Objective:
-    """Outer objective with warm-started exact inner solves.
+    """Outer objective ``MSPE(V)`` with warm-started exact inner solves (compiled).
 
-    With ``tie_break > 0`` the inner problem adds ``tie_break`` times the outcome's
-    fit-window MSPE (relative to the outcome's variance) to the V-weighted predictor
-    discrepancy.  It is used only when the treated unit lies inside the donors' predictor
-    hull: then every V gives an exact predictor fit with many W, Synth returns an arbitrary
-    one, and here the W that also best reproduces the pre-treatment outcome is returned.
+    The loss, its gradient and the two local optimisers run in :mod:`._kernels`; this class
+    holds the problem's arrays and the inner problem's last corral, which warm-starts the
+    next solve (successive V are close, so the corral rarely changes much).
     """
 
-    def __init__(self, design: _Design, tie_break: float = 0.0) -> None:
+    def __init__(self, design: _Design) -> None:
+        from . import _kernels  # numba loads on the first fit, not when Django starts
+
         self.d = design
-        self.evaluations = 0
-        self._k = design.x0.shape[0]
-        diff = design.x0 - design.x1[:, None]  # (k, J): points before V scaling
-        out = design.z0 - design.z1[:, None]  # (T, J)
-        var = float(np.var(np.column_stack([design.z1, design.z0])))
-        tb = math.sqrt(tie_break / (out.shape[0] * (var if var > 0 else 1.0)))
-        self._diff = diff
-        self._all = np.vstack([diff, tb * out]) if tie_break > 0 else diff  # (k [+ T], J)
-        self._all2 = self._all * self._all
-        self._support: list[int] = []
-        self._lam: FloatArray = np.ones(1)
+        self._kern = _kernels
+        self._diff = np.ascontiguousarray(design.x0 - design.x1[:, None])  # (k, J)
+        self._z0 = np.ascontiguousarray(design.z0)
+        self._z1 = np.ascontiguousarray(design.z1)
+        n = self._diff.shape[1]
+        self._sup = np.zeros(n, dtype=np.int64)
+        self._lam = np.zeros(n)
+        self._state = np.zeros(2, dtype=np.int64)  # [corral size, evaluations]
+        self._k = self._diff.shape[0]
+        self._best = np.zeros(1 + self._k + n)  # incumbent: [loss, theta (k), W (J)]
+        self._best[0] = math.inf
+        self._prob = (self._diff, self._z0, self._z1, self._sup, self._lam, self._state, self._best)
 
-    def _row_scale(self, v: FloatArray) -> FloatArray:
-        return np.concatenate([np.sqrt(np.maximum(v, 0.0)), np.ones(self._all.shape[0] - self._k)])
+    @property
+    def evaluations(self) -> int:
+        return int(self._state[1])
 
-    def solve_w(self, v: FloatArray, *, warm: bool = True) -> SimplexSolution:
-        pts = self._all * self._row_scale(v)[:, None]
-        zero = np.zeros(pts.shape[0])
-        if warm and self._support:
-            sol = simplex_least_squares(
-                pts, zero, warm_support=np.asarray(self._support), warm_weights=self._lam
-            )
-        else:
-            sol = simplex_least_squares(pts, zero)
-        self._support = [int(j) for j in sol.support]
-        self._lam = sol.weights[sol.support]
-        return sol
+    def incumbent(self) -> tuple[FloatArray, SimplexSolution]:
+        """The best V evaluated so far and the exact inner solution computed for it."""
+        if not math.isfinite(self._best[0]):  # nothing evaluated to a finite loss
+            v = np.full(self._k, 1.0 / self._k)
+            return v, self.solve_w(v)
+        v = _normalise(self._best[1 : 1 + self._k])
+        w = self._best[1 + self._k :].copy()
+        w /= w.sum()
+        resid = (self._diff * np.sqrt(v)[:, None]) @ w
+        sol = SimplexSolution(
+            weights=w,
+            support=np.flatnonzero(w > 0).astype(np.intp),
+            objective=float(resid @ resid),
+            iterations=0,
+        )
+        return v, sol
+
+    def solve_w(self, v: FloatArray) -> SimplexSolution:
+        """Exact inner solve for the weighting ``v`` from a cold start."""
+        pts = self._diff * np.sqrt(np.maximum(v, 0.0))[:, None]
+        return simplex_least_squares(pts, np.zeros(pts.shape[0]))
 
     def loss_of_w(self, w: FloatArray) -> float:
         r = self.d.z1 - self.d.z0 @ w
         return float(r @ r) / r.size
 
     def __call__(self, theta: FloatArray) -> float:
-        self.evaluations += 1
-        t2 = theta * theta
-        s = float(t2.sum())
-        if not math.isfinite(s) or s <= 0:
-            return math.inf
-        v = t2 / s
-        rs = self._row_scale(v)
-        pts = self._all * rs[:, None]
-        sq = (rs * rs) @ self._all2
-        scale = float(sq.max())
-        if scale <= 0.0:
-            return self.loss_of_w(np.full(self._all.shape[1], 1.0 / self._all.shape[1]))
-        if self._support:
-            support, lam = self._support, self._lam
-        else:
-            support, lam = [int(np.argmin(sq))], np.ones(1)
-        support, lam, _ = wolfe_core(pts, support, lam, 1e-12 * scale)
-        self._support, self._lam = support, lam
-        r = self.d.z1 - self.d.z0[:, support] @ lam
-        return float(r @ r) / r.size
+        return float(self._kern.loss(np.asarray(theta, dtype=np.float64), self._prob))
+
+    def losses_at(self, thetas: FloatArray) -> list[float]:
+        """The loss at each row of ``thetas``, evaluated in order in one compiled call."""
+        return [float(x) for x in self._kern.losses_at(np.ascontiguousarray(thetas), self._prob)]
 
     def value_and_grad(self, theta: FloatArray) -> tuple[float, FloatArray]:
-        """Loss and its gradient in ``theta`` (exact where the donor support is locally fixed).
+        """Loss and its gradient in ``theta`` (see :func:`._kernels.loss_and_grad`)."""
+        f, g = self._kern.loss_and_grad(np.asarray(theta, dtype=np.float64), self._prob)
+        return float(f), np.asarray(g)
 
-        On a fixed support ``S`` the weights are the affine minimiser
-        ``a = u / 1'u`` with ``u = G^{-1} 1`` and ``G = D_S' diag(v) D_S``, so
-        ``dL/dv_k = -(d_k . q)(d_k . u)`` with ``q = G^{-1} (I - 1 a') g_a / 1'u`` and
-        ``g_a = dL/da``; then the chain rule through ``v = theta^2 / sum(theta^2)``.
-        """
-        f = self(theta)
-        k = theta.size
-        grad = np.zeros(k)
-        if not math.isfinite(f):
-            return f, grad
-        support = self._support
-        if len(support) < 2:
-            return f, grad
-        t2 = theta * theta
-        s = float(t2.sum())
-        v = t2 / s
-        ds = self._diff[:, support]  # (k, m)
-        es = self._all[self._k :, support]  # tie-break rows, independent of V
-        gmat = (ds * v[:, None]).T @ ds + es.T @ es
-        try:
-            u = np.linalg.solve(gmat, np.ones(len(support)))
-        except np.linalg.LinAlgError:
-            return f, grad  # perfect predictor fit: W locally independent of V
-        one_u = float(u.sum())
-        if not math.isfinite(one_u) or abs(one_u) < 1e-300:
-            return f, grad
-        a_w = u / one_u
-        z0s = self.d.z0[:, support]
-        r = self.d.z1 - z0s @ a_w
-        g_a = -2.0 * (z0s.T @ r) / r.size
-        proj = g_a - float(a_w @ g_a)  # (I - 1 a') g_a
-        q = np.linalg.solve(gmat, proj) / one_u
-        dl_dv = -(ds @ q) * (ds @ u)
-        grad = 2.0 * theta * (dl_dv - float(v @ dl_dv)) / s
-        return f, grad
+    def lbfgs(self, theta0: FloatArray, maxiter: int) -> FloatArray:
+        theta = self._kern.lbfgs(np.asarray(theta0, dtype=np.float64), maxiter, self._prob)
+        return np.asarray(theta, dtype=np.float64)
+
+    def nelder_mead(self, theta0: FloatArray, maxfev: int, step: float) -> FloatArray:
+        theta = self._kern.nelder_mead(
+            np.asarray(theta0, dtype=np.float64), maxfev, step, self._prob
+        )
+        return np.asarray(theta, dtype=np.float64)
 
 
-def _nelder_mead(obj: _Objective, theta0: FloatArray, maxfev: int, step: float) -> FloatArray:
-    k = theta0.size
-    f0 = obj(theta0)
-    simplex = np.vstack([theta0] + [theta0 + step * np.eye(k)[i] for i in range(k)])
-    res = minimize(
-        obj,
-        theta0,
-        method="Nelder-Mead",
-        options={
-            "initial_simplex": simplex,
-            "maxfev": maxfev,
-            "xatol": 1e-6,
-            "fatol": 1e-9 * max(f0 if math.isfinite(f0) else 1.0, 1e-300),
-            "adaptive": k > 4,
-        },
-    )
-    return np.asarray(res.x, dtype=np.float64)
+def _inside_hull_solution(design: _Design, tie_break: float = 1e-6) -> SimplexSolution:
+    """W when the treated unit lies inside the donors' predictor hull.
 
-
-def _lbfgs(obj: _Objective, theta0: FloatArray, maxiter: int) -> FloatArray:
-    res = minimize(
-        obj.value_and_grad,
-        theta0,
-        jac=True,
-        method="L-BFGS-B",
-        options={"maxiter": maxiter, "ftol": 1e-12, "gtol": 1e-10},
-    )
-    theta = np.asarray(res.x, dtype=np.float64)
-    return theta if float(np.sum(theta * theta)) > 0 else theta0
+    Then every V gives an exact predictor fit with many W; Synth returns an arbitrary one.
+    Here the inner problem adds ``tie_break`` times the outcome's fit-window MSPE (relative
+    to the outcome's variance) to the predictor discrepancy under equal V, which returns
+    the exact predictor fit that best reproduces the pre-treatment outcome.
+    """
+    k = design.x0.shape[0]
+    diff = (design.x0 - design.x1[:, None]) * math.sqrt(1.0 / k)
+    out = design.z0 - design.z1[:, None]
+    var = float(np.var(np.column_stack([design.z1, design.z0])))
+    tb = math.sqrt(tie_break / (out.shape[0] * (var if var > 0 else 1.0)))
+    pts = np.vstack([diff, tb * out])
+    return simplex_least_squares(pts, np.zeros(pts.shape[0]))
 
 
 def _normalise(theta: FloatArray) -> FloatArray:
-    t2 = theta * theta
-    return t2 / t2.sum()
+    """The predictor weighting V of the search variable ``theta`` (floored, see
+    :data:`._kernels.V_FLOOR`)."""
+    from . import _kernels
+
+    return np.asarray(_kernels.v_of_theta(np.asarray(theta, dtype=np.float64)))
 
 
 def _optimise_v(
@@ -503,17 +472,16 @@ def _optimise_v(
         return np.zeros(0), lb_sol, report
     # Treated inside the donors' predictor hull: every V fits the predictors exactly, so V
     # is irrelevant and W is taken as the exact predictor fit that best fits the outcome.
-    probe = obj.solve_w(np.full(k, 1.0 / k), warm=False) if k else None
-    scale = float(np.max(np.sum((design.x0 - design.x1[:, None]) ** 2, axis=0))) if k else 0.0
-    if probe is not None and probe.objective <= 1e-12 * max(scale, 1e-300) * k:
-        inside = _Objective(design, tie_break=1e-6)
+    probe = obj.solve_w(np.full(k, 1.0 / k))
+    scale = float(np.max(np.sum((design.x0 - design.x1[:, None]) ** 2, axis=0)))
+    if probe.objective <= 1e-12 * max(scale, 1e-300) * k:
         v_eq = np.full(k, 1.0 / k)
-        sol = inside.solve_w(v_eq, warm=False)
-        loss = inside.loss_of_w(sol.weights)
+        sol = _inside_hull_solution(design)
+        loss = obj.loss_of_w(sol.weights)
         report = SolverReport(("inside_hull",), (loss,), "inside_hull", 2, lower_bound)
         return v_eq, sol, report
     if k == 1:
-        sol = obj.solve_w(np.ones(1), warm=False)
+        sol = obj.solve_w(np.ones(1))
         loss = obj.loss_of_w(sol.weights)
         report = SolverReport(("single_predictor",), (loss,), "single_predictor", 1, lower_bound)
         return np.ones(1), sol, report
@@ -528,18 +496,32 @@ def _optimise_v(
     rng = np.random.default_rng(options.seed)
     for i in range(options.n_random_starts):
         starts.append((f"dirichlet_{i}", rng.dirichlet(np.ones(k))))
+    # Screening: the loss at many more V (a few microseconds each), kept only when among
+    # the best.  Good V are often sparse (one to three predictors carry the weight), so the
+    # screened points are pairs of predictors and sparse Dirichlet draws.
+    screened: list[tuple[str, FloatArray]] = []
+    for i, j in itertools.combinations(range(k), 2):
+        v = np.full(k, 0.1 / max(k - 2, 1)) if k > 2 else np.zeros(k)
+        v[i] = v[j] = 0.45
+        screened.append((f"pair_{i}_{j}", v / v.sum()))
+    for i in range(options.screen_sparse):
+        screened.append((f"sparse_{i}", rng.dirichlet(np.full(k, 0.3)) + 1e-9))
+    if screened:
+        losses = obj.losses_at(np.sqrt(np.vstack([v0 for _, v0 in screened])))
+        order = sorted(range(len(screened)), key=lambda i: (losses[i], i))
+        starts.extend(screened[i] for i in order[: options.screen_keep])
     polish_fev = options.polish_fev_per_predictor * k
-    # Stage 1: short local search from every start; stage 2: polish the best few with
+    # Stage 1: a local search (L-BFGS) from every start; stage 2: polish the best few with
     # Nelder-Mead restarts until a restart no longer improves the loss.
     stage1: list[tuple[float, str, FloatArray]] = []
     for name, v0 in starts:
         if stage1 and min(r[0] for r in stage1) - lower_bound <= 1e-10 * max(lower_bound, 1e-300):
             break
         theta0 = np.sqrt(v0)
-        theta = _lbfgs(obj, theta0, options.lbfgs_maxiter)
+        theta = obj.lbfgs(theta0, options.lbfgs_maxiter)
         stage1.append((obj(theta), name, theta))
     stage1.sort(key=lambda r: (r[0], r[1]))
-    best_loss, best_name, best_theta = stage1[0]
+    best_loss, best_name, _ = stage1[0]
     at_bound = 1e-10 * max(abs(lower_bound), 1e-300)
     for loss0, name, theta_start in stage1[: max(options.polish_top, 1)]:
         if best_loss - lower_bound <= at_bound:
@@ -547,8 +529,8 @@ def _optimise_v(
         theta = theta_start / np.linalg.norm(theta_start)
         loss = loss0
         for r in range(max(options.polish_rounds, 1)):
-            theta_new = _nelder_mead(obj, theta, polish_fev, 0.2 / (r + 1))
-            theta_new = _lbfgs(obj, theta_new / np.linalg.norm(theta_new), options.lbfgs_maxiter)
+            theta_new = obj.nelder_mead(theta, polish_fev, 0.2 / (r + 1))
+            theta_new = obj.lbfgs(theta_new / np.linalg.norm(theta_new), options.lbfgs_maxiter)
             theta_new = theta_new / np.linalg.norm(theta_new)
             loss_new = obj(theta_new)
             improved = loss - loss_new
@@ -557,9 +539,8 @@ def _optimise_v(
             if improved <= 1e-8 * max(loss, 1e-300):
                 break
         if loss < best_loss:
-            best_loss, best_name, best_theta = loss, name, theta
-    v_best = _normalise(best_theta)
-    final = obj.solve_w(v_best, warm=False)
+            best_loss, best_name = loss, name
+    v_best, final = obj.incumbent()  # ≤ best_loss: the best V any search step evaluated
     report = SolverReport(
         starts=tuple(s[1] for s in stage1),
         start_losses=tuple(s[0] for s in stage1),
