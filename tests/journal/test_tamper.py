@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from io import StringIO
 from typing import Any
 
@@ -157,6 +158,18 @@ def failure_lessons(world: dict[str, Any]) -> tuple[str, ...]:
     return (_name(entry), "detail.lessons")
 
 
+def failure_cost(world: dict[str, Any]) -> tuple[str, ...]:
+    """A draft's creation snapshot keeps a cost as it was given (18000); the database
+    gives it back at its scale (18000.00): not a change. 19000 is one."""
+    detail = {**factories.DEFAULT_DETAILS["failure"], "cost": Decimal("18000")}
+    entry = factories.entry(world["org"], world["agent"], kind="failure", detail=detail)
+    stored = entry.versions.order_by("-number")[0].snapshot["detail"]["cost"]
+    assert stored == "18000" and str(FailureDetail.objects.get(entry=entry).cost) == "18000.00"
+    assert verify().ok
+    FailureDetail.objects.filter(entry=entry).update(cost="19000")
+    return (_name(entry), "detail.cost")
+
+
 def failure_anonymised_title(world: dict[str, Any]) -> tuple[str, ...]:
     detail = {**factories.DEFAULT_DETAILS["failure"], "anonymised": True}
     entry = _entry(world, "failure", detail=detail)
@@ -267,7 +280,7 @@ CASES: dict[str, list[Case]] = {
     "study": [study_summary],
     "software": [software_body],
     "service": [service_status, service_deleted],
-    "failure": [failure_lessons, failure_anonymised_title],
+    "failure": [failure_lessons, failure_cost, failure_anonymised_title],
     "kit": [kit_item_deleted],
     "schema": [schema_version_hash],
     "experiment": [experiment_hypothesis, experiment_phase],

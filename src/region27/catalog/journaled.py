@@ -10,6 +10,7 @@ This module decides how a leaf names its organisation: an anonymised entry
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import partial
 from typing import Any
@@ -134,6 +135,22 @@ def _same_items(stored: Any, current: Any) -> bool:
     return True
 
 
+_AMOUNT = re.compile(r"-?\d+(\.\d+)?")
+
+
+def _same_value(stored: Any, current: Any) -> bool:
+    """Equal, or the same amount written with a different number of trailing zeros: a
+    snapshot keeps a decimal as it was given to the service ("18000"), the database
+    gives it back at its scale ("18000.00")."""
+    if stored == current:
+        return True
+    texts = (str(stored), str(current))
+    if not all(isinstance(v, str | int) and _AMOUNT.fullmatch(str(v)) for v in (stored, current)):
+        return False
+    short = [t.rstrip("0").rstrip(".") if "." in t else t for t in texts]
+    return short[0] == short[1]
+
+
 def entry_differences(object_id: int, source_id: int | None) -> list[str] | None:
     """Top-level fields of the entry's current snapshot that differ from the stored
     version its latest record points at (kit items renamed since count as the same)."""
@@ -156,7 +173,9 @@ def entry_differences(object_id: int, source_id: int | None) -> list[str] | None
         if name == "detail" and isinstance(stored.get(name), dict):
             old, new = stored[name], current.get(name) or {}
             keys = sorted(set(old) | set(new))
-            fields += [f"detail.{key}" for key in keys if old.get(key) != new.get(key)]
+            fields += [
+                f"detail.{key}" for key in keys if not _same_value(old.get(key), new.get(key))
+            ]
             continue
         fields.append(name)
     return fields
