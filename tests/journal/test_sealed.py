@@ -105,6 +105,7 @@ def test_journal_pages_and_leaves_show_no_organisation(
     assert len(mine) == len(seqs)
     for row in mine:
         clean(row, "/journal/")
+        assert "non nommée" in row
     feed = client.get("/journal/flux.atom").content.decode().split("<entry>")
     mine = [item for item in feed if f"failure {report.pk} v" in item]
     assert len(mine) == len(seqs)

@@ -83,8 +83,8 @@ class JournaledKind:
     models: tuple[str, ...] = ()
     visible: Callable[[Any, set[int]], dict[int, Any]] | None = None
     history: bool = False
-    # (batch of (source_id, object_id, number)) -> {source_id: (object_id, number, SHA-256
-    # of the stored snapshot, stored content hash)}
+    # (source ids of a batch of records) -> {source_id: (object_id, number, SHA-256 of
+    # the stored snapshot, the content hash stored beside it)}
     versions: Callable[[list[int]], dict[int, tuple[int, int, str, str]]] | None = None
     # (the recorded source ids, a queryset) -> a message for the first stored version
     # that has no record, if any
@@ -160,8 +160,3 @@ def is_entry_kind(kind: str) -> bool:
     entry's id). Kinds nobody registers (any more) count as entries, as before."""
     spec = _KINDS.get(kind)
     return spec is None or spec.history
-
-
-def state_kinds() -> dict[str, JournaledKind]:
-    """The kinds that keep only their current state (organisations, indicators...)."""
-    return {kind: spec for kind, spec in _KINDS.items() if not spec.history}
