@@ -130,3 +130,45 @@ def test_the_write_check_catches_writes(tmp_path: Path) -> None:
         ".delete()",
         ".delete()",
     ]
+
+
+def test_journal_imports_no_other_app() -> None:
+    """The journal learns what it records from its registry (`journal/registry.py`): it
+    imports no other region27 app but `core`, not even for type checking."""
+    allowed = ("region27.journal", "region27.core")
+    offenders = []
+    for path in (ROOT / "journal").rglob("*.py"):
+        for name in _imports(path):
+            if name.startswith("region27") and not name.startswith(allowed):
+                offenders.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert not offenders, offenders
+
+
+def test_every_model_is_journaled_or_declared_private() -> None:
+    """A model of region27 is part of a journaled kind (registered in its app's
+    `journaled.py`) or declared not journaled, with a reason; never both. A new model
+    that a public page shows must be one or the other."""
+    from django.apps import apps
+
+    from region27.catalog.kinds import kind_all
+    from region27.journal.registry import journaled_kinds, journaled_models, private_models
+
+    journaled, private = journaled_models(), private_models()
+    undeclared, both = [], []
+    for model in apps.get_models():
+        if not model.__module__.startswith("region27."):
+            continue
+        label = model._meta.label_lower
+        if label in journaled and label in private:
+            both.append(label)
+        elif label not in journaled and label not in private:
+            undeclared.append(label)
+    assert not undeclared, f"neither journaled nor declared private: {undeclared}"
+    assert not both, f"journaled and declared private: {both}"
+    known = {m._meta.label_lower for m in apps.get_models()}
+    assert set(journaled) <= known and set(private) <= known
+    assert all(reason.strip() for reason in private.values())
+    kinds = journaled_kinds()
+    for spec in kind_all():
+        assert spec.slug in kinds and kinds[spec.slug].history, spec.slug
+        assert spec.detail_model._meta.label_lower in journaled, spec.slug

@@ -108,6 +108,17 @@ def bulk_build(size: int) -> None:
         tree.append(bytes(h))
     seq = tree.size
     numbers = {e.pk: e.versions.count() for e in entries}
+    # Every bulk version holds the entry's real snapshot, so that `verify` finds each
+    # entry's current state in its latest record (as after changes made by the services).
+    from region27.catalog.services import entry_snapshot
+
+    snapshots = {}
+    for entry in entries:
+        snapshot = entry_snapshot(entry)
+        snapshots[entry.pk] = (
+            canonical_json(snapshot).decode(),
+            sha256_hex(canonical_json(snapshot)),
+        )
     version_id = (
         Entry.objects.model._meta.apps.get_model("catalog", "EntryVersion")
         .objects.order_by("-pk")
@@ -123,9 +134,7 @@ def bulk_build(size: int) -> None:
                 entry = entries[seq % len(entries)]
                 numbers[entry.pk] += 1
                 number = numbers[entry.pk]
-                snapshot = {"kind": "study", "title": entry.title, "summary": f"Version {number}"}
-                snap_json = canonical_json(snapshot).decode()
-                content = sha256_hex(canonical_json(snapshot))
+                snap_json, content = snapshots[entry.pk]
                 version_id += 1
                 moment = base_time + dt.timedelta(seconds=seq)
                 versions.append(

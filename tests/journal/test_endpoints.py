@@ -128,9 +128,12 @@ def test_record_page_and_history_links(client: Client, journal: dict[str, Any]) 
     history = client.get(f"/catalogue/{entry.slug}/historique/").content.decode()
     records = Record.objects.filter(kind=entry.kind, object_id=entry.pk).order_by("seq")
     assert records.count() == entry.versions.count()
+    # The public history starts at the first published version (drafts are not public).
+    first = entry.versions.filter(action="publish").order_by("number")[0].number
     for record in records:
-        assert f'href="/journal/{record.seq}/"' in history
-        assert f'href="/journal/{record.seq}/#preuve"' in history
+        shown = f'href="/journal/{record.seq}/"' in history
+        assert shown == (record.object_version >= first)
+        assert (f'href="/journal/{record.seq}/#preuve"' in history) == shown
     page = client.get(f"/journal/{records[0].seq}/").content.decode()
     assert "Preuve d&#x27;inclusion" in page or "Preuve d'inclusion" in page
     assert client.get("/journal/999999/").status_code == 404

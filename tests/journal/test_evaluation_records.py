@@ -148,7 +148,9 @@ def test_changed_indicator_value_is_caught(world: dict[str, Any]) -> None:
     assert value is not None
     record = _last("indicator", indicator.pk)
     _raw("UPDATE evaluation_indicatorvalue SET value = value + 1 WHERE id = %s", [value.pk])
-    _fails(f"record #{record.seq}: indicator {indicator.pk} no longer matches")
+    _fails(
+        f"indicator {indicator.pk} «{indicator.slug}»: no longer matches its latest record #{record.seq}"
+    )
 
 
 def test_changed_evaluation_result_and_deleted_evaluation_are_caught(
@@ -166,9 +168,9 @@ def test_changed_evaluation_result_and_deleted_evaluation_are_caught(
     assert stored.result is not None
     stored.result["synth"]["average_post_gap"] = 0.0
     Evaluation.objects.filter(pk=stored.pk).update(result=stored.result)
-    _fails(f"record #{record.seq}: evaluation {evaluation.pk} no longer matches")
+    _fails(f"evaluation {evaluation.pk} «.*»: no longer matches its latest record #{record.seq}")
     Evaluation.objects.filter(pk=stored.pk).delete()
-    _fails(f"record #{record.seq}: evaluation {evaluation.pk} is gone without a deletion")
+    _fails(f"evaluation {evaluation.pk}: gone from the database without a deletion record")
 
 
 def test_journal_page_names_indicators_and_evaluations(world: dict[str, Any], client: Any) -> None:

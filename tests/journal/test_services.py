@@ -16,11 +16,11 @@ from django.db import transaction
 
 import region27
 from region27.accounts import services as account_services
+from region27.accounts.journaled import organisation_snapshot
 from region27.catalog import services as catalog_services
 from region27.catalog.models import EntryVersion
 from region27.core.hashing import canonical_json, sha256_hex
 from region27.journal.models import Actor, Record
-from region27.journal.services import organisation_snapshot
 from tests import factories
 
 pytestmark = pytest.mark.django_db

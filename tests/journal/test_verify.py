@@ -73,14 +73,17 @@ def test_changed_object_is_caught(journal: dict[str, Any]) -> None:
         "UPDATE catalog_entryversion SET snapshot = %s WHERE id = %s",
         [json.dumps(snapshot), version.pk],
     )
-    _fails(f"record #{record.seq}: entry {entry.pk} version {version.number} content")
+    _fails(
+        rf"record #{record.seq} \({entry.kind} {entry.pk} version {version.number}\): "
+        "the stored snapshot hashes to"
+    )
 
 
 def test_changed_organisation_is_caught(journal: dict[str, Any]) -> None:
     org = journal["org"]
     record = Record.objects.get(kind="organisation", object_id=org.pk)
     _raw("UPDATE accounts_organisation SET name = 'Autre' WHERE id = %s", [org.pk])
-    _fails(f"record #{record.seq}: organisation {org.pk} no longer matches")
+    _fails(f"organisation {org.pk} «{org.slug}»: no longer matches its latest record #{record.seq}")
 
 
 def test_unrecorded_version_is_caught(journal: dict[str, Any]) -> None:
@@ -94,7 +97,7 @@ def test_unrecorded_version_is_caught(journal: dict[str, Any]) -> None:
         content_hash=last.content_hash,
         role="agent",
     )
-    _fails(f"entry {entry.pk} version {last.number + 1}: changed without a record")
+    _fails(f"{entry.kind} {entry.pk} «{entry.slug}» version {last.number + 1}: changed without")
 
 
 def test_deleted_record_is_caught(journal: dict[str, Any]) -> None:

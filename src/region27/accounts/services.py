@@ -145,7 +145,7 @@ def organisation_update(*, organisation: Organisation, by: User, **changes: Any)
 def journal_record_organisation(*, organisation: Organisation, action: str, by: Any) -> None:
     """The public journal records an organisation's existence and public content (not its
     memberships or invitations, which are not public content)."""
-    from region27.journal.services import journal_record_organisation as record
+    from region27.accounts.journaled import journal_record_organisation as record
 
     record(organisation=organisation, action=action, by=by)
 

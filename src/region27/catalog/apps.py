@@ -12,3 +12,7 @@ class CatalogConfig(AppConfig):
         from region27.catalog.kinds import register_core_kinds
 
         register_core_kinds()
+
+        from region27.catalog.journaled import register
+
+        register()

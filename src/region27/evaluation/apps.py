@@ -13,17 +13,6 @@ class EvaluationConfig(AppConfig):
 
         register_experiment_kind()
 
-        from region27.evaluation.snapshots import (
-            EVALUATION_KIND,
-            INDICATOR_KIND,
-            evaluation_states,
-            evaluations_visible,
-            indicator_states,
-            indicators_visible,
-        )
-        from region27.journal.registry import StateKind, register
+        from region27.evaluation.journaled import register
 
-        register(StateKind(INDICATOR_KIND, _("Indicateur"), indicator_states, indicators_visible))
-        register(
-            StateKind(EVALUATION_KIND, _("Évaluation"), evaluation_states, evaluations_visible)
-        )
+        register()

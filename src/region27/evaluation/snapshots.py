@@ -18,6 +18,7 @@ from region27.evaluation.models import (
     Indicator,
     IndicatorValue,
 )
+from region27.journal.registry import ObjectState
 
 INDICATOR_KIND = "indicator"
 EVALUATION_KIND = "evaluation"
@@ -85,15 +86,17 @@ def evaluation_organisation(evaluation: Evaluation) -> int | None:
     return experiment.entry.organisation_id if experiment is not None else None
 
 
-def indicator_states() -> Iterator[tuple[int, str]]:
+def indicator_states() -> Iterator[ObjectState]:
     for indicator in Indicator.objects.order_by("pk"):
-        yield indicator.pk, sha256_hex(canonical_json(indicator_snapshot(indicator)))
+        content = sha256_hex(canonical_json(indicator_snapshot(indicator)))
+        yield ObjectState(indicator.pk, content, indicator.slug)
 
 
-def evaluation_states() -> Iterator[tuple[int, str]]:
+def evaluation_states() -> Iterator[ObjectState]:
     rows = Evaluation.objects.select_related("experiment").order_by("pk")
     for evaluation in rows.iterator(chunk_size=200):
-        yield evaluation.pk, sha256_hex(canonical_json(evaluation_snapshot(evaluation)))
+        content = sha256_hex(canonical_json(evaluation_snapshot(evaluation)))
+        yield ObjectState(evaluation.pk, content, evaluation.title)
 
 
 def indicators_visible(user: Any, ids: set[int]) -> dict[int, Any]:

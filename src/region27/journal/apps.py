@@ -14,17 +14,16 @@ class JournalConfig(AppConfig):
 
         connection_created.connect(register_sqlite_function, dispatch_uid="region27_journal_switch")
 
-        from django.utils.translation import gettext_lazy as _
+        from region27.journal.registry import declare_private
 
-        from region27.journal.registry import StateKind, register
-        from region27.journal.services import (
-            ORGANISATION_KIND,
-            organisation_states,
-            organisations_visible,
-        )
-
-        register(
-            StateKind(
-                ORGANISATION_KIND, _("Organisation"), organisation_states, organisations_visible
-            )
-        )
+        for model, reason in (
+            ("journal.record", "the journal itself: checked leaf by leaf by verify"),
+            ("journal.node", "the journal's stored subtrees: recomputed by verify"),
+            ("journal.checkpoint", "signed notes over the journal: checked by verify"),
+            ("journal.signingkey", "the journal's public keys: checked with the checkpoints"),
+            ("journal.actor", "names behind the leaves' opaque references (erasable)"),
+            ("journal.sealedauthorship", "private openings of sealed leaves' commitments"),
+            ("journal.peer", "other instances this one witnesses (not content)"),
+            ("journal.cosignature", "witness signatures, each verifiable by itself"),
+        ):
+            declare_private(model, reason)

@@ -49,6 +49,12 @@ class Record(models.Model):
     content_hash = models.CharField(max_length=64)
     actor = models.CharField(max_length=32)
     organisation_id = models.BigIntegerField(null=True, db_index=True)
+    # A sealed leaf's SHA-256(organisation id ‖ nonce), instead of the organisation id.
+    # NULL, not "": leaves without a commitment keep their former shape, and a nullable
+    # column without a default is added in place (no table rebuild past the triggers).
+    organisation_commitment = models.CharField(  # noqa: DJ001
+        max_length=64, null=True, blank=True
+    )
     role = models.CharField(max_length=16, blank=True)
     leaf = models.TextField()
     leaf_hash = models.BinaryField(max_length=32)
@@ -66,6 +72,37 @@ class Record(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.kind} {self.object_id} v{self.object_version}"
+
+
+class SealedAuthorship(models.Model):
+    """Private: the opening of a sealed object's commitment. Leaves of an object whose
+    organisation chose not to be named (an anonymised failure report) carry
+    `commitment` = SHA-256(organisation id as 8 bytes big-endian ‖ `nonce`) instead of
+    the organisation id, `actor_ref` instead of the person's own reference, and a
+    content hash keyed with `nonce`. Only the organisation's admins may read the opening
+    (`journal.selectors.authorship_opening`); it is never shown publicly. Not
+    append-only: erasing a row makes the commitment impossible to open (and the sealed
+    records impossible for this instance to re-check)."""
+
+    kind = models.CharField(max_length=32)
+    object_id = models.BigIntegerField()
+    organisation_id = models.BigIntegerField()
+    nonce = models.BinaryField(max_length=32)
+    commitment = models.CharField(max_length=64, unique=True)
+    actor_ref = models.CharField(max_length=32, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("autorat scellé")
+        verbose_name_plural = _("autorats scellés")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "object_id", "organisation_id"], name="sealed_authorship_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id} → {self.commitment[:12]}…"
 
 
 class Node(models.Model):

@@ -4,18 +4,18 @@ what the pages link to, never for what the log shows."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext
 
 from region27.journal import merkle
-from region27.journal.models import Actor, Checkpoint, Cosignature, Peer, Record
-from region27.journal.registry import state_kinds
+from region27.journal.models import Actor, Checkpoint, Cosignature, Peer, Record, SealedAuthorship
+from region27.journal.registry import HOOKS, journaled_kinds
 from region27.journal.services import (
     ACTOR_ANONYMOUS,
     ACTOR_SYSTEM,
-    ORGANISATION_KIND,
     compute,
     tree_root,
     tree_size,
@@ -27,6 +27,7 @@ __all__ = [
     "MAX_ENTRIES",
     "ProofError",
     "actor_labels",
+    "authorship_opening",
     "consistency",
     "cosignatures",
     "entries",
@@ -117,19 +118,26 @@ def record_list(
     if action:
         records = records.filter(action=action)
     if territory is not None:
-        from region27.accounts.models import Organisation
-        from region27.catalog.models import Entry
-
-        entry_ids = Entry.objects.filter(territories=territory).values("pk")
-        org_ids = Organisation.objects.filter(territory=territory).values("pk")
-        records = records.filter(object_id__in=entry_ids).exclude(kind__in=list(state_kinds())) | (
-            records.filter(kind=ORGANISATION_KIND, object_id__in=org_ids)
-        )
+        records = records.filter(_in_territory(territory))
     if since is not None:
         records = records.filter(time__date__gte=since)
     if until is not None:
         records = records.filter(time__date__lte=until)
     return records
+
+
+def _in_territory(territory: Any) -> Q:
+    """Records of the objects each kind places in the territory (kinds sharing one
+    answer, like the catalog's entry kinds, share one subquery). Sealed records never
+    match: their territory could name their organisation."""
+    groups: dict[int, tuple[Any, list[str]]] = {}
+    for kind, spec in journaled_kinds().items():
+        if spec.in_territory is not None:
+            groups.setdefault(id(spec.in_territory), (spec.in_territory, []))[1].append(kind)
+    match = Q(pk__in=[])
+    for ids_in, kinds in groups.values():
+        match |= Q(kind__in=kinds, object_id__in=ids_in(territory))
+    return match & Q(organisation_commitment__isnull=True)
 
 
 def records_for_object(*, kind: str, object_id: int) -> list[Record]:
@@ -148,13 +156,10 @@ def records_for_entry(*, entry: Any) -> dict[int, Record]:
 
 def role_label(role: str) -> str:
     """The French label of a record's role (`elu` → « Élu », `system` → « Plateforme »)."""
-    from region27.accounts.models import Role
-
     labels = {
-        **{value: str(label) for value, label in Role.choices},
+        **{value: str(label) for value, label in HOOKS.role_labels().items()},
         ACTOR_SYSTEM: gettext("Plateforme"),
         ACTOR_ANONYMOUS: gettext("Anonyme"),
-        "habitant": gettext("Habitant"),
     }
     return labels.get(role, role)
 
@@ -164,7 +169,7 @@ def actor_labels(*, refs: set[str], roles: dict[str, str] | None = None) -> dict
     for an organisation (agents, élus, admins), a pseudonym for habitants."""
     labels = {ACTOR_SYSTEM: gettext("Plateforme"), ACTOR_ANONYMOUS: gettext("Anonyme")}
     for actor in Actor.objects.filter(ref__in=refs).select_related("user"):
-        public_role = (roles or {}).get(actor.ref) in ("agent", "elu", "admin")
+        public_role = (roles or {}).get(actor.ref) in HOOKS.public_roles
         name = actor.user.display_name if actor.user is not None else ""
         labels[actor.ref] = name if public_role and name else actor.pseudonym
     return labels
@@ -180,3 +185,34 @@ def cosignatures(*, direction: str) -> QuerySet[Cosignature]:
 
 def peers() -> QuerySet[Peer]:
     return Peer.objects.order_by("origin")
+
+
+@dataclass(frozen=True)
+class Opening:
+    """What proves that an organisation wrote the sealed records of an object."""
+
+    kind: str
+    object_id: int
+    organisation_id: int
+    organisation_name: str
+    nonce_hex: str
+    commitment: str
+    seqs: list[int]
+
+
+def authorship_opening(*, user: Any, commitment: str) -> Opening | None:
+    """The opening of a sealed commitment, for the admins of the organisation it names
+    (None for anyone else, or when there is no such commitment)."""
+    found = SealedAuthorship.objects.filter(commitment=commitment).first()
+    if found is None or not HOOKS.may_open(user, found.organisation_id):
+        return None
+    seqs = Record.objects.filter(organisation_commitment=commitment).order_by("seq")
+    return Opening(
+        kind=found.kind,
+        object_id=found.object_id,
+        organisation_id=found.organisation_id,
+        organisation_name=HOOKS.organisation_name(found.organisation_id),
+        nonce_hex=bytes(found.nonce).hex(),
+        commitment=found.commitment,
+        seqs=list(seqs.values_list("seq", flat=True)),
+    )

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import json
 import secrets
 import time
 import urllib.request
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -30,6 +31,7 @@ from region27.journal.models import (
     Node,
     Peer,
     Record,
+    SealedAuthorship,
     SigningKey,
 )
 from region27.journal.note import (
@@ -40,14 +42,10 @@ from region27.journal.note import (
     verify_cosignature,
     verify_note,
 )
-
-if TYPE_CHECKING:
-    from region27.accounts.models import Organisation
-    from region27.catalog.models import EntryVersion
+from region27.journal.registry import HOOKS
 
 ACTOR_SYSTEM = "system"
 ACTOR_ANONYMOUS = "anonymous"
-ORGANISATION_KIND = "organisation"
 LOCK_KEY = 27_2700_03  # PostgreSQL advisory lock serialising appends
 
 
@@ -67,9 +65,12 @@ def leaf_of(
     actor: str,
     organisation_id: int | None,
     role: str,
+    commitment: str | None = None,
 ) -> dict[str, Any]:
-    """The leaf, exactly: no names, no e-mail, only references."""
-    return {
+    """The leaf, exactly: no names, no e-mail, only references. A sealed leaf (an
+    organisation that chose not to be named) carries `organisation: null` and an
+    `organisation_commitment` instead (leaves without one keep their former shape)."""
+    leaf = {
         "seq": seq,
         "time": time,
         "action": action,
@@ -81,6 +82,9 @@ def leaf_of(
         "organisation": organisation_id,
         "role": role,
     }
+    if commitment is not None:
+        leaf["organisation_commitment"] = commitment
+    return leaf
 
 
 def _lock() -> None:
@@ -183,6 +187,38 @@ def actor_ref(by: Any) -> str:
     return ref
 
 
+def commitment_of(organisation_id: int, nonce: bytes) -> str:
+    """SHA-256(organisation id as 8 bytes big-endian ‖ 32-byte nonce), in hex."""
+    return hashlib.sha256(organisation_id.to_bytes(8, "big") + nonce).hexdigest()
+
+
+def seal_content(content_hash: str, nonce: bytes) -> str:
+    """The content hash a sealed leaf carries: SHA-256(nonce ‖ content hash bytes). Without
+    the nonce nobody can test a guessed organisation against the public snapshot."""
+    return hashlib.sha256(nonce + bytes.fromhex(content_hash)).hexdigest()
+
+
+def _sealed_authorship(*, kind: str, object_id: int, organisation_id: int) -> SealedAuthorship:
+    """The object's private commitment (created on its first sealed record): a random
+    nonce, the commitment it opens, and the pseudonym its sealed leaves name as actor."""
+    found = SealedAuthorship.objects.filter(
+        kind=kind, object_id=object_id, organisation_id=organisation_id
+    ).first()
+    if found is not None:
+        return found
+    nonce = secrets.token_bytes(32)
+    ref = "anon-" + secrets.token_hex(8)
+    Actor.objects.create(ref=ref, user=None, pseudonym=f"Auteur anonyme {ref[5:11].upper()}")
+    return SealedAuthorship.objects.create(
+        kind=kind,
+        object_id=object_id,
+        organisation_id=organisation_id,
+        nonce=nonce,
+        commitment=commitment_of(organisation_id, nonce),
+        actor_ref=ref,
+    )
+
+
 @transaction.atomic
 def journal_append(
     *,
@@ -196,18 +232,34 @@ def journal_append(
     role: str,
     at: dt.datetime | None = None,
     source_id: int | None = None,
+    sealed: bool = False,
 ) -> Record:
     """Append one record (a Merkle leaf) and the subtrees it completes.
 
     `version=None`: the object's number of records so far, plus one, counted under the
-    append lock (two concurrent changes of one object never get the same number)."""
+    append lock (two concurrent changes of one object never get the same number).
+
+    `sealed=True` (an organisation that chose not to be named): the leaf and the record
+    carry no organisation id, the actor is the object's own pseudonym (not the person's
+    reference, which their other leaves share), the organisation is replaced by a
+    commitment its admins can open (`authorship_opening`), and the content hash is
+    keyed with the same nonce."""
     _lock()
     seq = _next_seq()
     if version is None:
         version = Record.objects.filter(kind=kind, object_id=object_id).count() + 1
     moment = at or timezone.now()
     stamp = rfc3339(moment)
-    ref = actor_ref(by)
+    commitment = None
+    if sealed and organisation_id is not None:
+        authorship = _sealed_authorship(
+            kind=kind, object_id=object_id, organisation_id=organisation_id
+        )
+        ref, commitment = authorship.actor_ref, authorship.commitment
+        content_hash = seal_content(content_hash, bytes(authorship.nonce))
+        organisation_id = None
+    else:
+        ref = actor_ref(by)
     leaf = leaf_of(
         seq=seq,
         time=stamp,
@@ -219,6 +271,7 @@ def journal_append(
         actor=ref,
         organisation_id=organisation_id,
         role=role,
+        commitment=commitment,
     )
     data = canonical_json(leaf)
     hashed = merkle.leaf_hash(data)
@@ -232,6 +285,7 @@ def journal_append(
         content_hash=content_hash,
         actor=ref,
         organisation_id=organisation_id,
+        organisation_commitment=commitment,
         role=role,
         leaf=data.decode("utf-8"),
         leaf_hash=hashed,
@@ -241,35 +295,26 @@ def journal_append(
     return record
 
 
-def journal_record_version(*, version: EntryVersion, by: Any) -> Record:
-    """The record of a catalog entry's new version (called from `catalog.services._record`)."""
-    entry = version.entry
+def journal_record_version(*, version: Any, by: Any) -> Record:
+    """The record of a stored version (a catalog entry's `EntryVersion`, called from
+    `catalog.services`): the app that registered `HOOKS.version_facts` says what the
+    record holds, including whether its organisation is sealed."""
+    if HOOKS.version_facts is None:
+        raise RuntimeError("no app registered how to record a stored version")
+    facts = HOOKS.version_facts(version)
     return journal_append(
-        action=version.action,
-        kind=entry.kind,
-        object_id=entry.pk,
-        version=version.number,
-        content_hash=version.content_hash,
+        action=facts.action,
+        kind=facts.kind,
+        object_id=facts.object_id,
+        version=facts.number,
+        content_hash=facts.content_hash,
         by=by,
-        organisation_id=entry.organisation_id,
-        role=version.role,
-        at=version.created_at,
-        source_id=version.pk,
+        organisation_id=facts.organisation_id,
+        role=facts.role,
+        at=facts.at,
+        source_id=facts.source_id,
+        sealed=facts.sealed,
     )
-
-
-def organisation_snapshot(organisation: Organisation) -> dict[str, Any]:
-    """An organisation's public content (what its records hash)."""
-    return {
-        "name": organisation.name,
-        "slug": organisation.slug,
-        "kind": organisation.kind,
-        "siren": organisation.siren,
-        "territory": organisation.territory.typed_code if organisation.territory else None,
-        "description": organisation.description,
-        "website": organisation.website,
-        "requires_validation": organisation.requires_validation,
-    }
 
 
 def journal_record_state(
@@ -284,10 +329,13 @@ def journal_record_state(
 ) -> Record:
     """The record of a public object that keeps only its current state (organisation,
     indicator, evaluation): its version is the number of its records so far."""
-    from region27.accounts.policy import actor_kind
-
     if not role:
-        role = ACTOR_SYSTEM if by is None else str(actor_kind(by))
+        if by is None:
+            role = ACTOR_SYSTEM
+        elif not getattr(by, "is_authenticated", False):
+            role = ACTOR_ANONYMOUS
+        else:
+            role = str(HOOKS.actor_role(by))
     return journal_append(
         action=action,
         kind=kind,
@@ -298,36 +346,6 @@ def journal_record_state(
         organisation_id=organisation_id,
         role=role,
     )
-
-
-def journal_record_organisation(*, organisation: Organisation, action: str, by: Any) -> Record:
-    """The record of an organisation's creation or change (its public existence)."""
-    from region27.accounts.policy import role_in
-
-    role = "" if by is None else (role_in(by, organisation) or "")
-    return journal_record_state(
-        kind=ORGANISATION_KIND,
-        object_id=organisation.pk,
-        content=organisation_snapshot(organisation),
-        action=action,
-        by=by,
-        organisation_id=organisation.pk,
-        role=str(role),
-    )
-
-
-def organisation_states() -> Iterable[tuple[int, str]]:
-    from region27.accounts.models import Organisation
-
-    for organisation in Organisation.objects.select_related("territory").order_by("pk"):
-        yield organisation.pk, sha256_hex(canonical_json(organisation_snapshot(organisation)))
-
-
-def organisations_visible(user: Any, ids: set[int]) -> dict[int, Any]:
-    """Organisations are public."""
-    from region27.accounts.models import Organisation
-
-    return Organisation.objects.in_bulk(list(ids))
 
 
 # Checkpoints ------------------------------------------------------------------

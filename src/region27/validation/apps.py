@@ -12,3 +12,7 @@ class ValidationConfig(AppConfig):
         from region27.validation.kinds import register_schema_kind
 
         register_schema_kind()
+
+        from region27.validation.journaled import register
+
+        register()

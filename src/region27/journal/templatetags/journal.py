@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 
 from region27.journal.models import Record
+from region27.journal.registry import HOOKS
 from region27.journal.selectors import records_for_entry, records_for_object
 
 register = template.Library()
@@ -34,6 +35,12 @@ def journal_history(kind: str, object_id: int) -> dict[str, Any]:
 @register.filter
 def action_label(action: str) -> str:
     """The French label of a record's action (`publish` → « publication »)."""
-    from region27.catalog.models.entry import VERSION_ACTIONS
+    return str(HOOKS.action_labels().get(action, action))
 
-    return str(VERSION_ACTIONS.get(action, action))
+
+@register.filter
+def hexgroups(value: str) -> str:
+    """A long hexadecimal string in groups of 16, so that it wraps on a narrow screen
+    (`bytes.fromhex` reads it back with the spaces)."""
+    text = str(value)
+    return " ".join(text[i : i + 16] for i in range(0, len(text), 16))

@@ -15,20 +15,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from region27.accounts.models import Organisation
-from region27.catalog.kinds import kind_all
-from region27.catalog.models.entry import VERSION_ACTIONS
-from region27.catalog.selectors import entries_visible_to
 from region27.journal import keys
 from region27.journal import selectors as journal_selectors
 from region27.journal.models import Cosignature, Record, SigningKey
-from region27.journal.registry import is_entry_kind, state_kinds
+from region27.journal.registry import HOOKS, journaled_kinds
 from region27.journal.services import checkpoint_latest
 from region27.territories.models import Territory
 from region27.territories.selectors import territory_parse_typed
 from region27.web.views.common import paginate, querystring_without
 
 TEXT = "text/plain; charset=utf-8"
-ACTIONS = VERSION_ACTIONS
 
 
 def _b64(value: bytes) -> str:
@@ -182,23 +178,14 @@ def _date(value: str) -> dt.date | None:
 
 
 def _kind_labels() -> dict[str, Any]:
-    labels: dict[str, Any] = {spec.slug: spec.label for spec in kind_all()}
-    for kind, spec in state_kinds().items():
-        labels[kind] = spec.label
-    return labels
+    return {kind: spec.label for kind, spec in journaled_kinds().items()}
 
 
 def _decorate(request: HttpRequest, records: list[Record]) -> list[dict[str, Any]]:
-    entry_ids = {r.object_id for r in records if is_entry_kind(r.kind)}
-    subjects: dict[str, dict[int, Any]] = {
-        "": {
-            e.pk: e
-            for e in entries_visible_to(request.user)
-            .filter(pk__in=entry_ids)
-            .only("pk", "title", "slug")
-        }
-    }
-    for kind, spec in state_kinds().items():
+    """What a row shows: the object if the user may see it (each kind's registry entry
+    decides), the organisation when the record names one (a sealed record does not)."""
+    subjects: dict[str, dict[int, Any]] = {}
+    for kind, spec in journaled_kinds().items():
         ids = {r.object_id for r in records if r.kind == kind}
         if ids and spec.visible is not None:
             subjects[kind] = spec.visible(request.user, ids)
@@ -208,17 +195,16 @@ def _decorate(request: HttpRequest, records: list[Record]) -> list[dict[str, Any
         refs={r.actor for r in records}, roles={r.actor: r.role for r in records}
     )
     kinds = _kind_labels()
+    actions = HOOKS.action_labels()
     rows = []
     for record in records:
-        subject = subjects.get("" if is_entry_kind(record.kind) else record.kind, {}).get(
-            record.object_id
-        )
+        subject = subjects.get(record.kind, {}).get(record.object_id)
         rows.append(
             {
                 "record": record,
                 "subject": subject,
                 "kind_label": kinds.get(record.kind, record.kind),
-                "action_label": ACTIONS.get(record.action, record.action),
+                "action_label": actions.get(record.action, record.action),
                 "organisation": organisations.get(record.organisation_id or 0),
                 "actor": labels.get(record.actor, record.actor),
                 "role": journal_selectors.role_label(record.role) if record.role else "",
@@ -295,7 +281,7 @@ def journal_list(request: HttpRequest) -> HttpResponse:
             "errors": errors,
             "organisations": Organisation.objects.order_by("name").only("slug", "name"),
             "kinds": sorted(_kind_labels().items(), key=lambda kv: str(kv[1])),
-            "actions": sorted(ACTIONS.items(), key=lambda kv: str(kv[1])),
+            "actions": sorted(HOOKS.action_labels().items(), key=lambda kv: str(kv[1])),
             "filters": filters.typed,
             "querystring": querystring_without(request, "page"),
             "size": journal_selectors.tree_size(),
@@ -314,11 +300,17 @@ def journal_record(request: HttpRequest, seq: int) -> HttpResponse:
     except ValueError:  # not yet covered by a signed checkpoint
         hashes = None
     leaf = json.loads(record.leaf)
+    opening = None
+    if record.organisation_commitment:
+        opening = journal_selectors.authorship_opening(
+            user=request.user, commitment=record.organisation_commitment
+        )
     return render(
         request,
         "journal/record.html",
         {
             "row": _decorate(request, [record])[0],
+            "opening": opening,
             "leaf_pretty": json.dumps(leaf, ensure_ascii=False, indent=2),
             "leaf_hash": _b64(bytes(record.leaf_hash)),
             "hashes": [_b64(h) for h in hashes] if hashes is not None else None,

@@ -28,6 +28,11 @@ class Command(BaseCommand):
         verify.add_argument(
             "--memory", action="store_true", help=_("indiquer la mémoire Python maximale")
         )
+        verify.add_argument(
+            "--files",
+            action="store_true",
+            help=_("relire aussi chaque fichier stocké et comparer son empreinte SHA-256"),
+        )
         checkpoint = sub.add_parser(
             "checkpoint", help=_("signer un point de contrôle de l'arbre actuel")
         )
@@ -58,7 +63,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
         if action == "verify":
-            self._verify(memory=options["memory"], verbosity=int(options.get("verbosity", 1)))
+            self._verify(
+                memory=options["memory"],
+                files=options["files"],
+                verbosity=int(options.get("verbosity", 1)),
+            )
         elif action == "checkpoint":
             checkpoint = checkpoint_sign(force=options["force"])
             self.stdout.write(checkpoint.note, ending="")
@@ -99,13 +108,13 @@ class Command(BaseCommand):
             root = base64.b64encode(tree_root(size)).decode()
             self.stdout.write(_("taille %(size)d\nracine %(root)s") % {"size": size, "root": root})
 
-    def _verify(self, *, memory: bool, verbosity: int) -> None:
+    def _verify(self, *, memory: bool, files: bool, verbosity: int) -> None:
         from region27.journal.verify import verify
 
         if memory:
             tracemalloc.start()
         started = time.perf_counter()
-        report = verify(progress=self.stderr.write if verbosity > 1 else None)
+        report = verify(progress=self.stderr.write if verbosity > 1 else None, files=files)
         elapsed = time.perf_counter() - started
         counts = [
             ngettext("%(n)d enregistrement", "%(n)d enregistrements", report.records)
@@ -113,7 +122,12 @@ class Command(BaseCommand):
             ngettext("%(n)d sous-arbre", "%(n)d sous-arbres", report.nodes) % {"n": report.nodes},
             ngettext("%(n)d point de contrôle", "%(n)d points de contrôle", report.checkpoints)
             % {"n": report.checkpoints},
+            ngettext("%(n)d objet", "%(n)d objets", report.objects) % {"n": report.objects},
         ]
+        if files:
+            counts.append(
+                ngettext("%(n)d fichier", "%(n)d fichiers", report.files) % {"n": report.files}
+            )
         summary = _("%(counts)s vérifiés en %(seconds).1f s") % {
             "counts": ", ".join(counts),
             "seconds": elapsed,
