@@ -588,3 +588,42 @@ def test_journal_surfaces_do_not_name_the_organisation(scenario: Scenario) -> No
             if any(f"/journal/{seq}/" in text for seq in seqs):
                 problems.append(f"{who} {url}: the report's records are found through it")
     assert not problems, "\n".join(problems)
+
+
+def test_a_wider_territory_does_not_lead_to_it_through_a_hidden_one(scenario: Scenario) -> None:
+    """A report about the région around the organisation's département is found through
+    the région, never through that département (nor counted under it), nor through the
+    région's other départements (the one left out would tell which it is)."""
+    region = factories.territory(Level.REGION, "98", name="Region des Brumes")
+    sibling = factories.territory(Level.DEPARTEMENT, "987", name="Bas-Brouillard", region=region)
+    Territory.objects.filter(pk__in=[scenario.attached.pk, scenario.inside.pk]).update(
+        region=region
+    )
+    detail = dict(factories.DEFAULT_DETAILS["failure"], anonymised=True)
+    wide = factories.entry(
+        scenario.organisation,
+        scenario.member,
+        kind="failure",
+        status="published",
+        title="Plateforme de covoiturage regionale sans usagers",
+        detail=detail,
+        territories=[region],
+    )
+    client = Client()
+    for query, found in (
+        ({"territory": region.typed_code}, True),
+        ({"territory": scenario.attached.typed_code}, False),
+        ({"territory": scenario.inside.typed_code}, False),
+        ({"territory": sibling.typed_code}, False),
+    ):
+        for url in ("/api/1/search", "/api/1/entries"):
+            data = client.get(url, query).json()
+            slugs = {hit["slug"] for hit in data["data"]}
+            assert (wide.slug in slugs) is found, (url, query)
+        page = client.get("/catalogue/", query).content.decode()
+        assert (wide.title in page) is found, query
+    facets = client.get("/api/1/search", {"q": "covoiturage"}).json()["facets"]
+    counted = {f["value"] for f in facets["territory"]}
+    assert region.typed_code in counted
+    assert scenario.attached.typed_code not in counted
+    assert sibling.typed_code not in counted

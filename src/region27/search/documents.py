@@ -13,6 +13,9 @@ from region27.search.text import analyze_text, fold
 from region27.territories.models import Level, Territory
 
 BODY_MAX_CHARS = 20_000
+# `organisation_id` of a published anonymised report: it is found only through its own
+# (public) territories, never through the organisation or a territory around it.
+NO_ORGANISATION = 0
 VALIDATED_BOOST = 0.1
 
 _SUB_COMMUNE = (Level.COMMUNE_DELEGUEE, Level.COMMUNE_ASSOCIEE, Level.ARRONDISSEMENT)
@@ -85,20 +88,21 @@ class TerritoryCodes:
             ]
         return found
 
-    def within(self, ids: list[int]) -> list[str]:
+    def within(self, ids: list[int], *, regions_down: bool = True) -> list[str]:
         """The territories, all their ancestors (a sub-commune's commune's too) and, for a
-        région, its départements: the entry is counted in each of them."""
-        key = tuple(ids)
+        région (unless `regions_down` is false), its départements: the entry is counted
+        in each of them."""
+        key = (*ids, -1 if regions_down else -2)
         cached = self._within.get(key)
         if cached is not None:
             return list(cached)
-        found = self._within[key] = self._compute_within(ids)
+        found = self._within[key] = self._compute_within(ids, regions_down=regions_down)
         return list(found)
 
-    def _compute_within(self, ids: list[int]) -> list[str]:
+    def _compute_within(self, ids: list[int], *, regions_down: bool) -> list[str]:
         self._load(ids)
         seen: dict[str, None] = {}
-        for pk in ids:
+        for pk in ids if regions_down else ():
             if self._codes.get(pk, "").startswith(f"{Level.REGION}:"):
                 for code in self._departements_of(pk):
                     seen[code] = None
@@ -200,16 +204,17 @@ def entry_document(
         territory_ids=territory_ids,
         hidden=hidden,
     )
-    within = codes.within(territory_ids)
+    # An anonymised report about a région is not counted in each of its départements:
+    # all but the organisation's would tell which one it is.
+    within = codes.within(territory_ids, regions_down=not anonymised)
     if hidden:
-        # A région's départements are counted under it: never the hidden ones.
         hidden_codes = set(codes.own(sorted(hidden)))
         within = [code for code in within if code not in hidden_codes]
     return {
         "status": entry.status,
         # Who sees the entry before it is published (its members). Once an anonymised
         # report is published everyone sees it: no organisation is kept for it.
-        "organisation_id": 0
+        "organisation_id": NO_ORGANISATION
         if anonymised and entry.status == Status.PUBLISHED
         else entry.organisation_id,
         "kind": entry.kind,

@@ -21,6 +21,7 @@ from region27.catalog.themes import THEMES
 from region27.catalog.visibility import member_organisation_ids, shows_organisation
 from region27.search import clausecache
 from region27.search.backends import get_backend
+from region27.search.documents import NO_ORGANISATION
 from region27.search.params import FACET_PARAMS, SearchParams
 from region27.search.ranking import RECENCY_BOOST, RECENCY_DAYS, recency, text_score
 from region27.search.store import FacetStore, get_store
@@ -115,7 +116,10 @@ def _territory_masks(
         mask |= store.facets["within"].mask_for([territory.typed_code], store.size)
         covering = [t.typed_code for t in territory_ancestors(territory)]
         if covering:
-            mask |= store.facets["territory"].mask_for(covering, store.size)
+            # Entries about a territory around this one; not the anonymised reports
+            # (a hidden territory must not find them through a wider one).
+            around = store.facets["territory"].mask_for(covering, store.size)
+            mask |= around & (store.org_ids != NO_ORGANISATION)
     if not kept:
         # Every territory was unusable: the filter is dropped (messages say why).
         return None, []
