@@ -543,6 +543,17 @@ def test_a_member_still_sees_the_organisation(scenario: Scenario) -> None:
     assert scenario.attached.typed_code in {t["code"] for t in data["territories"]}
     mine = client.get(f"/organisations/{scenario.organisation.slug}/").content.decode()
     assert TITLE in mine
+    for query in (
+        {"organisation": scenario.organisation.slug},
+        {"territory": scenario.attached.typed_code},
+    ):
+        assert TITLE in client.get("/catalogue/", query).content.decode(), query
+
+
+def test_the_organisation_list_does_not_count_it(scenario: Scenario) -> None:
+    page = Client().get("/organisations/").content.decode()
+    row = next(r for r in page.split("<tr>") if NAME in r)
+    assert re.findall(r"<td>(\d+)</td>", row) == ["0"]
 
 
 def test_journal_surfaces_do_not_name_the_organisation(scenario: Scenario) -> None:
