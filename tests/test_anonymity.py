@@ -550,6 +550,21 @@ def test_a_member_still_sees_the_organisation(scenario: Scenario) -> None:
         assert TITLE in client.get("/catalogue/", query).content.decode(), query
 
 
+def test_the_history_gives_no_hash_to_try_organisations_against(scenario: Scenario) -> None:
+    """A version's stored hash covers the organisation's slug: hashing the public content
+    with each organisation's slug would find the author."""
+    report = scenario.report
+    hashes = list(report.versions.values_list("content_hash", flat=True))
+    for who, client in _clients(scenario):
+        page = client.get(f"/catalogue/{report.slug}/historique/").content.decode()
+        assert TITLE in page, who
+        assert not [h for h in hashes if h in page], who
+    member = Client()
+    member.force_login(scenario.member)
+    page = member.get(f"/catalogue/{report.slug}/historique/").content.decode()
+    assert hashes[0] in page
+
+
 def test_the_organisation_list_does_not_count_it(scenario: Scenario) -> None:
     page = Client().get("/organisations/").content.decode()
     row = next(r for r in page.split("<tr>") if NAME in r)
