@@ -12,8 +12,6 @@ from region27.accounts.policy import can_view
 from region27.catalog.models import Entry, EntryVersion, SlugRedirect, Status
 from region27.catalog.visibility import (
     in_territories,
-    public_snapshot,
-    shows_organisation,
     visible_versions,
     without_anonymised,
 )
@@ -99,18 +97,11 @@ def entry_get_followed(*, user: Any, slug: str) -> Entry | None:
     return entry
 
 
-def entry_versions(*, user: Any, entry: Entry) -> list[EntryVersion]:
-    """The versions the user may see (drafts are not public history), newest first, each
-    snapshot as the user may see it (an anonymised entry's organisation left out)."""
-    versions = list(visible_versions(user, entry))
-    hidden = not shows_organisation(user, entry)
-    for version in versions:
-        version.snapshot = public_snapshot(user, entry, version.snapshot)
-        if hidden:
-            # The stored hash covers the organisation: trying each organisation's name
-            # against it would find the author. The journal shows a sealed one instead.
-            version.content_hash = ""
-    return versions
+def entry_versions(*, user: Any, entry: Entry) -> QuerySet[EntryVersion]:
+    """The versions the user may see (drafts are not public history), newest first.
+    Show their snapshots through `visibility.public_snapshot`, and no stored hash of an
+    anonymised entry's version to a non-member (it covers the organisation)."""
+    return visible_versions(user, entry)
 
 
 def validation_queue(*, user: Any) -> QuerySet[Entry]:
