@@ -608,6 +608,9 @@ def test_the_organisation_list_does_not_count_it(scenario: Scenario) -> None:
     assert re.findall(r"<td>(\d+)</td>", row) == ["0"]
 
 
+_ORGANISATION_SELECT = re.compile(r'<select[^>]*name="organisation".*?</select>', re.S)
+
+
 def test_journal_surfaces_do_not_name_the_organisation(scenario: Scenario) -> None:
     """The journal's pages, leaves and JSON (the `journal` branch makes the records of
     anonymised entries carry no organisation and no linkable actor)."""
@@ -637,6 +640,9 @@ def test_journal_surfaces_do_not_name_the_organisation(scenario: Scenario) -> No
         ):
             text = _readable(client.get(url).content)
             assert any(f"/journal/{seq}/" in text for seq in seqs), (url, text[:2000])
+            # The filter's list of every organisation is not a link to the report (the
+            # organisations' own records are public): only the rest is checked.
+            text = _ORGANISATION_SELECT.sub("", text)
             named = scenario.names_organisation(text)
             if named:
                 problems.append(f"{who} {url}: {named}")
