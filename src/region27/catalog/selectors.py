@@ -99,8 +99,8 @@ def entry_get_followed(*, user: Any, slug: str) -> Entry | None:
 
 def entry_versions(*, user: Any, entry: Entry) -> QuerySet[EntryVersion]:
     """The versions the user may see (drafts are not public history), newest first.
-    Show their snapshots through `visibility.public_snapshot`, and no stored hash of an
-    anonymised entry's version to a non-member (it covers the organisation)."""
+    Pages show their snapshots through `visibility.public_snapshot`, and no stored hash
+    of an anonymised entry's version to a non-member (the hash covers the organisation)."""
     return visible_versions(user, entry)
 
 

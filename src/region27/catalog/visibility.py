@@ -146,6 +146,8 @@ def in_territories(entries: QuerySet[Entry], user: Any, ids: set[int]) -> QueryS
     this user may see: an anonymised report is not found through its organisation's
     territory, nor through any territory inside it."""
     organisation_territory = OuterRef("organisation__territory_id")
+    # `territory_and_inside_ids` in SQL: a territory is inside another when one of its
+    # links up (région, département, EPCI, commune) points to it.
     hidden = (
         Q(territory_id=organisation_territory)
         | Q(territory__region_id=organisation_territory)

@@ -1,8 +1,7 @@
 """Template side of `catalog.visibility`: what the page's user may see of an entry.
 
 `{% shown_organisation entry as organisation %}` gives the organisation to name, or
-None for an anonymised report the user is not a member of;
-`{% shown_territories entry as territories %}` gives the territories to list.
+None for an anonymised report the user is not a member of (entry cards, lists).
 """
 
 from __future__ import annotations
@@ -24,8 +23,3 @@ def _user(context: template.Context) -> Any:
 @register.simple_tag(takes_context=True)
 def shown_organisation(context: template.Context, entry: Any) -> Any:
     return visibility.shown_organisation(_user(context), entry)
-
-
-@register.simple_tag(takes_context=True)
-def shown_territories(context: template.Context, entry: Any) -> list[Any]:
-    return visibility.public_territories(_user(context), entry)
