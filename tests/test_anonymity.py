@@ -606,6 +606,13 @@ def test_the_organisation_list_does_not_count_it(scenario: Scenario) -> None:
     page = Client().get("/organisations/").content.decode()
     row = next(r for r in page.split("<tr>") if NAME in r)
     assert re.findall(r"<td>(\d+)</td>", row) == ["0"]
+    # Another organisation's failure report, not anonymised, is counted with its dataset.
+    neighbour = scenario.other.organisation
+    writer = factories.member(neighbour, "agent")
+    factories.entry(neighbour, writer, kind="failure", status="published")
+    page = Client().get("/organisations/").content.decode()
+    row = next(r for r in page.split("<tr>") if neighbour.name in r)
+    assert re.findall(r"<td>(\d+)</td>", row) == ["2"]
 
 
 _ORGANISATION_SELECT = re.compile(r'<select[^>]*name="organisation".*?</select>', re.S)

@@ -11,6 +11,7 @@ from region27.accounts.models import Membership, Organisation, Role
 from region27.accounts.policy import can_view
 from region27.catalog.models import Entry, EntryVersion, SlugRedirect, Status
 from region27.catalog.visibility import (
+    anonymised_q,
     in_territories,
     visible_versions,
     without_anonymised,
@@ -138,8 +139,7 @@ def organisations_with_counts() -> QuerySet[Organisation]:
     return Organisation.objects.annotate(
         published=Count(
             "entries",
-            filter=Q(entries__status=Status.PUBLISHED)
-            & (~Q(entries__kind="failure") | Q(entries__failure__anonymised=False)),
+            filter=Q(entries__status=Status.PUBLISHED) & ~anonymised_q("entries__"),
         )
     ).select_related("territory")
 

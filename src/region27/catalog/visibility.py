@@ -26,15 +26,20 @@ from region27.catalog.models import Entry, EntryVersion
 
 def is_anonymised(entry: Entry) -> bool:
     """A failure report its organisation chose to publish without its name."""
-    if entry.kind != "failure":
-        return False
-    detail = getattr(entry, "failure", None)
-    return bool(getattr(detail, "anonymised", False))
+    detail = getattr(entry, "failure", None) if entry.kind == "failure" else None
+    return is_anonymised_row(entry.kind, getattr(detail, "anonymised", False))
 
 
-def anonymised_q() -> Q:
-    """The entries that are anonymised failure reports (a filter for querysets)."""
-    return Q(kind="failure", failure__anonymised=True)
+def is_anonymised_row(kind: str, anonymised: bool | None) -> bool:
+    """The same, from an entry's kind and its `failure__anonymised` column (None when
+    the entry has no failure detail), as read by `values_list`."""
+    return kind == "failure" and bool(anonymised)
+
+
+def anonymised_q(prefix: str = "") -> Q:
+    """The entries that are anonymised failure reports (a filter for querysets;
+    `prefix` reaches them through a relation, e.g. "entries__")."""
+    return Q(**{f"{prefix}kind": "failure", f"{prefix}failure__anonymised": True})
 
 
 def member_organisation_ids(user: Any) -> list[int]:

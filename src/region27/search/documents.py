@@ -8,7 +8,11 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from region27.catalog.models import Entry, Status
-from region27.catalog.visibility import index_identity, territory_and_inside_ids
+from region27.catalog.visibility import (
+    index_identity,
+    is_anonymised_row,
+    territory_and_inside_ids,
+)
 from region27.search.text import analyze_text, fold
 from region27.territories.models import Level, Territory
 
@@ -196,7 +200,7 @@ def entry_document(
     keywords = list(entry.keywords or [])
     # An anonymised report: no organisation to filter or count by, only the territories
     # anyone may see (see `catalog.visibility`).
-    anonymised = entry.kind == "failure" and bool(entry.anonymised)
+    anonymised = is_anonymised_row(entry.kind, entry.anonymised)
     hidden = codes.inside(entry.organisation_territory_id) if anonymised else set()
     organisation, territory_ids = index_identity(
         anonymised=anonymised,
