@@ -337,6 +337,7 @@ class Scenario:
         return [
             ("q=cantine", True),
             ("kind=failure", True),
+            ("theme=education&licence=lov2", True),
             ("format=json", True),
             ("page_size=100", True),
             ("territory=" + self.outside.typed_code, True),
