@@ -5,11 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from region27.accounts.models import Membership, Organisation, Role
 from region27.accounts.policy import can_view
 from region27.catalog.models import Entry, EntryVersion, SlugRedirect, Status
+from region27.catalog.visibility import (
+    anonymised_q,
+    in_territories,
+    visible_versions,
+    without_anonymised,
+)
 from region27.territories.models import Territory
 
 
@@ -49,17 +55,20 @@ def entry_list(*, user: Any, filters: EntryFilters | None = None) -> QuerySet[En
     if f.themes:
         qs = qs.filter(themes__slug__in=f.themes)
     if f.organisations:
-        qs = qs.filter(organisation__slug__in=f.organisations)
+        # An anonymised report is not found through its organisation.
+        qs = without_anonymised(qs.filter(organisation__slug__in=f.organisations), user)
     if f.licences:
         qs = qs.filter(licence__in=f.licences)
     if f.territory is not None:
         from region27.territories.selectors import territory_descendant_ids
 
-        qs = qs.filter(territories__in=territory_descendant_ids(f.territory))
+        qs = in_territories(qs, user, territory_descendant_ids(f.territory))
     for word in f.text.split()[:10]:
         qs = qs.filter(Q(title__icontains=word) | Q(summary__icontains=word))
     return (
-        qs.distinct().select_related("organisation").order_by("-published_at", "-modified_at", "pk")
+        qs.distinct()
+        .select_related("organisation", "failure")
+        .order_by("-published_at", "-modified_at", "pk")
     )
 
 
@@ -90,9 +99,9 @@ def entry_get_followed(*, user: Any, slug: str) -> Entry | None:
 
 
 def entry_versions(*, user: Any, entry: Entry) -> QuerySet[EntryVersion]:
-    """The versions the user may see (drafts are not public history)."""
-    from region27.catalog.visibility import visible_versions
-
+    """The versions the user may see (drafts are not public history), newest first.
+    Pages show their snapshots through `visibility.public_snapshot`, and no stored hash
+    of an anonymised entry's version to a non-member (the hash covers the organisation)."""
     return visible_versions(user, entry)
 
 
@@ -111,8 +120,28 @@ def validation_queue(*, user: Any) -> QuerySet[Entry]:
 
 
 def organisation_entries(*, user: Any, organisation: Organisation) -> QuerySet[Entry]:
-    qs = entries_visible_to(user).filter(organisation=organisation)
-    return qs.select_related("organisation").order_by("-modified_at")
+    """What the organisation shares, as the user sees it: its anonymised reports only
+    for its members."""
+    qs = without_anonymised(entries_visible_to(user).filter(organisation=organisation), user)
+    return qs.select_related("organisation", "failure").order_by("-modified_at")
+
+
+def organisations_sharing(*, user: Any) -> QuerySet[Organisation]:
+    """Organisations with at least one entry the user sees under their name (the
+    catalogue's organisation filter offers only these)."""
+    shared = without_anonymised(entry_list(user=user), user).filter(organisation_id=OuterRef("pk"))
+    return Organisation.objects.filter(Exists(shared)).order_by("name")
+
+
+def organisations_with_counts() -> QuerySet[Organisation]:
+    """Every organisation, with `published`: how many published entries it shows under
+    its name (anonymised reports are not counted)."""
+    return Organisation.objects.annotate(
+        published=Count(
+            "entries",
+            filter=Q(entries__status=Status.PUBLISHED) & ~anonymised_q("entries__"),
+        )
+    ).select_related("territory")
 
 
 def entries_about_territory(*, user: Any, territory: Territory) -> QuerySet[Entry]:

@@ -8,10 +8,18 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from region27.catalog.models import Entry, Status
+from region27.catalog.visibility import (
+    index_identity,
+    is_anonymised_row,
+    territory_and_inside_ids,
+)
 from region27.search.text import analyze_text, fold
 from region27.territories.models import Level, Territory
 
 BODY_MAX_CHARS = 20_000
+# `organisation_id` of a published anonymised report: it is found only through its own
+# (public) territories, never through the organisation or a territory around it.
+NO_ORGANISATION = 0
 VALIDATED_BOOST = 0.1
 
 _SUB_COMMUNE = (Level.COMMUNE_DELEGUEE, Level.COMMUNE_ASSOCIEE, Level.ARRONDISSEMENT)
@@ -26,6 +34,8 @@ class TerritoryCodes:
         self._departements: dict[int, list[str]] = {}
         # Many entries cover the same territories: their "within" codes are computed once.
         self._within: dict[tuple[int, ...], list[str]] = {}
+        # Territory -> itself and the territories inside it (hidden by anonymised reports).
+        self._inside: dict[int, set[int]] = {}
 
     _FIELDS = ("id", "level", "code", "parent_commune_id", "epci_id", "departement_id", "region_id")
 
@@ -58,6 +68,15 @@ class TerritoryCodes:
             if region_id is not None:
                 self._departements.setdefault(region_id, []).append(f"{Level.DEPARTEMENT}:{code}")
 
+    def inside(self, territory_id: int | None) -> set[int]:
+        """The territory and every territory inside it (empty for None)."""
+        if territory_id is None:
+            return set()
+        found = self._inside.get(territory_id)
+        if found is None:
+            found = self._inside[territory_id] = territory_and_inside_ids(territory_id)
+        return found
+
     def own(self, ids: list[int]) -> list[str]:
         self._load(ids)
         return [self._codes[i] for i in ids if i in self._codes]
@@ -73,20 +92,21 @@ class TerritoryCodes:
             ]
         return found
 
-    def within(self, ids: list[int]) -> list[str]:
+    def within(self, ids: list[int], *, regions_down: bool = True) -> list[str]:
         """The territories, all their ancestors (a sub-commune's commune's too) and, for a
-        région, its départements: the entry is counted in each of them."""
-        key = tuple(ids)
+        région (unless `regions_down` is false), its départements: the entry is counted
+        in each of them."""
+        key = (*ids, -1 if regions_down else -2)
         cached = self._within.get(key)
         if cached is not None:
             return list(cached)
-        found = self._within[key] = self._compute_within(ids)
+        found = self._within[key] = self._compute_within(ids, regions_down=regions_down)
         return list(found)
 
-    def _compute_within(self, ids: list[int]) -> list[str]:
+    def _compute_within(self, ids: list[int], *, regions_down: bool) -> list[str]:
         self._load(ids)
         seen: dict[str, None] = {}
-        for pk in ids:
+        for pk in ids if regions_down else ():
             if self._codes.get(pk, "").startswith(f"{Level.REGION}:"):
                 for code in self._departements_of(pk):
                     seen[code] = None
@@ -121,6 +141,8 @@ class EntryRow:
     created_at: dt.datetime | None
     modified_at: dt.datetime | None
     published_at: dt.datetime | None
+    anonymised: bool | None
+    organisation_territory_id: int | None
 
     FIELDS: ClassVar[tuple[str, ...]] = (
         "id",
@@ -137,6 +159,8 @@ class EntryRow:
         "created_at",
         "modified_at",
         "published_at",
+        "failure__anonymised",
+        "organisation__territory_id",
     )
 
     @classmethod
@@ -156,6 +180,8 @@ class EntryRow:
             entry.created_at,
             entry.modified_at,
             entry.published_at,
+            getattr(getattr(entry, "failure", None), "anonymised", False),
+            entry.organisation.territory_id,
         )
 
 
@@ -172,17 +198,37 @@ def entry_document(
     year_source = entry.published_at or entry.created_at
     validated = entry.status in (Status.PUBLISHED, Status.ARCHIVED) and entry.requires_validation
     keywords = list(entry.keywords or [])
+    # An anonymised report: no organisation to filter or count by, only the territories
+    # anyone may see (see `catalog.visibility`).
+    anonymised = is_anonymised_row(entry.kind, entry.anonymised)
+    hidden = codes.inside(entry.organisation_territory_id) if anonymised else set()
+    organisation, territory_ids = index_identity(
+        anonymised=anonymised,
+        organisation_slug=entry.organisation_slug,
+        territory_ids=territory_ids,
+        hidden=hidden,
+    )
+    # An anonymised report about a région is not counted in each of its départements:
+    # all but the organisation's would tell which one it is.
+    within = codes.within(territory_ids, regions_down=not anonymised)
+    if hidden:
+        hidden_codes = set(codes.own(sorted(hidden)))
+        within = [code for code in within if code not in hidden_codes]
     return {
         "status": entry.status,
-        "organisation_id": entry.organisation_id,
+        # Who sees the entry before it is published (its members). Once an anonymised
+        # report is published everyone sees it: no organisation is kept for it.
+        "organisation_id": NO_ORGANISATION
+        if anonymised and entry.status == Status.PUBLISHED
+        else entry.organisation_id,
         "kind": entry.kind,
-        "organisation": entry.organisation_slug,
+        "organisation": organisation,
         "licence": entry.licence,
         "year": year_source.year if year_source else None,
         "themes": " ".join(sorted(set(theme_slugs))),
         "formats": " ".join(sorted({f.strip().upper() for f in formats if f and f.strip()})),
         "territories": " ".join(sorted(codes.own(territory_ids))),
-        "territories_within": " ".join(sorted(codes.within(territory_ids))),
+        "territories_within": " ".join(sorted(within)),
         "date": date,
         "title_sort": fold(entry.title)[:200],
         "boost": 1.0 + (VALIDATED_BOOST if validated else 0.0),

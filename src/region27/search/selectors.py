@@ -13,13 +13,15 @@ import numpy as np
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from region27.accounts.models import Membership, Organisation
+from region27.accounts.models import Organisation
 from region27.catalog.kinds import kind_all, kind_get
 from region27.catalog.licences import licence_get
 from region27.catalog.models import Entry
 from region27.catalog.themes import THEMES
+from region27.catalog.visibility import member_organisation_ids, shows_organisation
 from region27.search import clausecache
 from region27.search.backends import get_backend
+from region27.search.documents import NO_ORGANISATION
 from region27.search.params import FACET_PARAMS, SearchParams
 from region27.search.ranking import RECENCY_BOOST, RECENCY_DAYS, recency, text_score
 from region27.search.store import FacetStore, get_store
@@ -87,10 +89,7 @@ class SearchPage:
         return min(self.page - 1, self.num_pages) if self.page > 1 else None
 
 
-def member_org_ids(user: Any) -> list[int]:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return []
-    return list(Membership.objects.filter(user=user).values_list("organisation_id", flat=True))
+member_org_ids = member_organisation_ids
 
 
 def _territory_masks(
@@ -117,7 +116,10 @@ def _territory_masks(
         mask |= store.facets["within"].mask_for([territory.typed_code], store.size)
         covering = [t.typed_code for t in territory_ancestors(territory)]
         if covering:
-            mask |= store.facets["territory"].mask_for(covering, store.size)
+            # Entries about a territory around this one; not the anonymised reports
+            # (a hidden territory must not find them through a wider one).
+            around = store.facets["territory"].mask_for(covering, store.size)
+            mask |= around & (store.org_ids != NO_ORGANISATION)
     if not kept:
         # Every territory was unusable: the filter is dropped (messages say why).
         return None, []
@@ -269,24 +271,18 @@ def _hits(
     if not ids:
         return []
     entries = Entry.objects.select_related("organisation", "failure").in_bulk(ids)
-    members = set(member_org_ids(user))
     hits: list[SearchHit] = []
     for row, entry_id in zip(rows, ids, strict=True):
         entry = entries.get(entry_id)
         if entry is None:
             continue
-        anonymous = (
-            entry.kind == "failure"
-            and getattr(getattr(entry, "failure", None), "anonymised", False)
-            and entry.organisation_id not in members
-        )
         text = entry.summary + "\n" + entry.body
         hits.append(
             SearchHit(
                 entry=entry,
                 snippet=snippet(text, plan),
                 score=round(float(scores[row]), 4),
-                show_organisation=not anonymous,
+                show_organisation=shows_organisation(user, entry),
             )
         )
     return hits

@@ -60,7 +60,7 @@ def search_index_entry(*, entry: Entry) -> SearchDocument:
     # search_document makes index writers (and a full reindex) wait for one another
     # instead of colliding on the same rows.
     _touch(entry.pk)
-    entry = Entry.objects.select_related("organisation").get(pk=entry.pk)
+    entry = Entry.objects.select_related("organisation", "failure").get(pk=entry.pk)
     values = entry_document_of(entry)
     document, _created = SearchDocument.objects.update_or_create(entry=entry, defaults=values)
     return document

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from region27.catalog.models import Entry
+from region27.catalog.visibility import shows_organisation
 from region27.search.backends import get_backend
 from region27.search.ranking import idf
 from region27.search.selectors import member_org_ids
@@ -106,12 +107,15 @@ def _fields_of_entry(entry: Entry) -> list[list[str]]:
 
 
 def similar_entries(*, user: Any, entry: Entry, limit: int = 5) -> list[Entry]:
-    """The entries of other organisations most like this one (visible to the user)."""
+    """The entries of other organisations most like this one (visible to the user).
+
+    For an anonymised report, the entries of its organisation are not left out: the
+    gap would tell which organisation wrote it."""
     found = similar_ids(
         fields=_fields_of_entry(entry),
         user=user,
         exclude_entry_id=entry.pk,
-        exclude_organisation_id=entry.organisation_id,
+        exclude_organisation_id=entry.organisation_id if shows_organisation(user, entry) else None,
         limit=limit,
     )
     return _entries([i for i, _s in found])
@@ -140,5 +144,5 @@ def similar_to_text(
 
 
 def _entries(ids: list[int]) -> list[Entry]:
-    found = Entry.objects.select_related("organisation").in_bulk(ids)
+    found = Entry.objects.select_related("organisation", "failure").in_bulk(ids)
     return [found[i] for i in ids if i in found]

@@ -1,7 +1,8 @@
 """Atom feeds (RFC 4287) of every list: the catalogue and its filters (same parameters),
 search, each organisation, territory, theme and kind, and the public journal.
 
-Feeds are read as an anonymous visitor: only published entries appear.
+Feeds are read as an anonymous visitor: only published entries appear, and an
+anonymised report is signed by the site, not by its organisation.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from region27.catalog.kinds import kind_get
 from region27.catalog.models import Entry
 from region27.catalog.selectors import EntryFilters, entry_list, organisation_entries
 from region27.catalog.themes import THEMES
+from region27.catalog.visibility import shown_organisation
 from region27.territories.models import Territory
 from region27.territories.selectors import territory_get
 
@@ -107,17 +109,20 @@ class EntryFeed(Feed):
         return item.modified_at
 
     def item_author_name(self, item: Entry) -> str:
-        return item.organisation.name
+        author = shown_organisation(AnonymousUser(), item)
+        return author.name if author is not None else str(settings.SITE_NAME)
 
     def item_author_link(self, item: Entry) -> str:
-        return self.request.build_absolute_uri(item.organisation.get_absolute_url())
+        author = shown_organisation(AnonymousUser(), item)
+        path = author.get_absolute_url() if author is not None else "/"
+        return self.request.build_absolute_uri(path)
 
     def item_categories(self, item: Entry) -> list[str]:
         return [str(theme.label) for theme in item.themes.all()]
 
 
 def _latest(qs: QuerySet[Entry]) -> list[Entry]:
-    return list(qs.prefetch_related("themes")[:LIMIT])
+    return list(qs.select_related("organisation", "failure").prefetch_related("themes")[:LIMIT])
 
 
 class CatalogFeed(EntryFeed):

@@ -14,6 +14,7 @@ from django.utils.html import escape
 from django.views.decorators.http import require_GET
 
 from region27.catalog.selectors import entry_get_followed
+from region27.catalog.visibility import shown_organisation
 from region27.territories.models import Territory
 from region27.territories.selectors import territory_get
 
@@ -61,8 +62,12 @@ def oembed(request: HttpRequest) -> JsonResponse:
         if entry is None or not entry.is_public:
             return _error(404, "No public entry at this address.")
         widget, title, kind = f"/integrer/catalogue/{entry.slug}/", entry.title, "entry"
-        author_name = entry.organisation.name
-        author_url = f"{base}{entry.organisation.get_absolute_url()}"
+        author = shown_organisation(AnonymousUser(), entry)
+        if author is None:  # an anonymised report: the site speaks for it
+            author_name, author_url = str(settings.SITE_NAME), f"{base}/"
+        else:
+            author_name = author.name
+            author_url = f"{base}{author.get_absolute_url()}"
     elif name in ("web:catalog", "open:catalog"):
         widget, title, kind = "/integrer/catalogue/", "Catalogue", "list"
         if parts.query:

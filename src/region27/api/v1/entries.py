@@ -141,7 +141,7 @@ def entry_index(
             filters.territory = _territory(territory, "territory")
         except ValidationError as error:
             raise _unknown("territory", territory) from error
-    qs = entry_list(user=request.user, filters=filters).prefetch_related("themes", "failure")
+    qs = entry_list(user=request.user, filters=filters).prefetch_related("themes")
     result = page_of(qs, page=page, page_size=page_size)
     result["data"] = [entry_summary(request, e) for e in result["data"]]
     return result

@@ -61,8 +61,6 @@ def search(
     data = []
     for hit in result.hits:
         item = entry_summary(request, hit.entry)
-        if not hit.show_organisation:
-            item["organisation"] = None
         item["snippet"] = str(hit.snippet)
         item["score"] = hit.score
         data.append(item)

@@ -9,10 +9,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from region27.accounts.models import Organisation
-from region27.accounts.policy import Action, can, can_view
+from region27.accounts.policy import can_view
 from region27.catalog.kinds import kind_get
 from region27.catalog.models import Distribution, Entry
 from region27.catalog.services import _json_value
+from region27.catalog.visibility import public_territories, shown_organisation, shows_organisation
 from region27.territories.models import Territory
 from region27.territories.selectors import territory_label
 
@@ -48,17 +49,8 @@ def territory_ref(t: Territory) -> dict[str, Any]:
     return {"code": t.typed_code, "level": t.level, "name": t.name}
 
 
-def _hide_organisation(entry: Entry, user: Any) -> bool:
-    if entry.kind != "failure":
-        return False
-    detail = getattr(entry, "failure", None)
-    return bool(getattr(detail, "anonymised", False)) and not can(
-        user, Action.ENTRY_VIEW_DRAFT, entry
-    )
-
-
 def entry_summary(request: HttpRequest, entry: Entry) -> dict[str, Any]:
-    hide = _hide_organisation(entry, request.user)
+    organisation = shown_organisation(request.user, entry)
     return {
         "slug": entry.slug,
         "kind": entry.kind,
@@ -66,7 +58,7 @@ def entry_summary(request: HttpRequest, entry: Entry) -> dict[str, Any]:
         "summary": entry.summary,
         "status": entry.status,
         "version": entry.version,
-        "organisation": None if hide else organisation_ref(request, entry.organisation),
+        "organisation": None if organisation is None else organisation_ref(request, organisation),
         "themes": sorted(t.slug for t in entry.themes.all()),
         "keywords": [str(k) for k in entry.keywords or []],
         "licence": entry.licence,
@@ -107,7 +99,7 @@ def _detail(request: HttpRequest, entry: Entry) -> dict[str, Any]:
             out[name] = absolute(request, value.url) if value else ""
         else:
             out[name] = _json_value(value)
-    if entry.kind == "failure" and _hide_organisation(entry, request.user):
+    if not shows_organisation(request.user, entry):
         out.pop("anonymised", None)
     return out
 
@@ -138,7 +130,7 @@ def entry_full(request: HttpRequest, entry: Entry) -> dict[str, Any]:
     data.update(
         {
             "body": entry.body,
-            "territories": [territory_ref(t) for t in entry.territories.all()],
+            "territories": [territory_ref(t) for t in public_territories(request.user, entry)],
             "detail": _detail(request, entry),
             "distributions": [distribution_out(request, d) for d in entry.distributions.all()]
             if entry.kind == "dataset"

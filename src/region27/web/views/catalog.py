@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from region27.accounts.models import Membership, Organisation, Role
 from region27.accounts.policy import Action, can
-from region27.catalog import services
+from region27.catalog import services, visibility
 from region27.catalog.kinds import KindSpec, kind_all, kind_get
 from region27.catalog.licences import LICENCES, licence_get
 from region27.catalog.models import Distribution, Entry
@@ -26,6 +26,7 @@ from region27.catalog.selectors import (
     entry_get,
     entry_list,
     entry_versions,
+    organisations_sharing,
     validation_queue,
 )
 from region27.catalog.themes import THEMES
@@ -78,7 +79,7 @@ def catalog(request: HttpRequest) -> HttpResponse:
         "kinds": kind_all(),
         "themes": THEMES,
         "licences": [lic for lic in LICENCES if lic.open],
-        "organisations": Organisation.objects.order_by("name"),
+        "organisations": organisations_sharing(user=request.user),
         "querystring": querystring_without(request, "page"),
         "nav": "catalog",
     }
@@ -111,12 +112,6 @@ def entry_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "reject": can(user, Action.ENTRY_REJECT, entry),
         "archive": can(user, Action.ENTRY_ARCHIVE, entry),
     }
-    hide_org = (
-        entry.kind == "failure"
-        and detail is not None
-        and getattr(detail, "anonymised", False)
-        and not can(user, Action.ENTRY_VIEW_DRAFT, entry)
-    )
     detail_rows = []
     if spec is not None and detail is not None:
         for name in spec.form_fields:
@@ -141,7 +136,9 @@ def entry_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "detail_rows": detail_rows,
             "body_html": render_markdown(entry.body),
             "actions": actions,
-            "hide_org": hide_org,
+            # None for an anonymised report the user is not a member of.
+            "organisation": visibility.shown_organisation(user, entry),
+            "territories": visibility.public_territories(user, entry),
             "distributions": entry.distributions.all() if entry.kind == "dataset" else [],
             "kit_items": entry.kit_items.select_related("item").filter(item__status="published")
             if entry.kind == "kit"

@@ -27,6 +27,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
 from region27.catalog.selectors import EntryFilters, entry_get_followed, entry_list
+from region27.catalog.visibility import shown_organisation
 from region27.territories.models import Territory
 from region27.territories.selectors import territory_get
 
@@ -154,6 +155,8 @@ def entry(request: HttpRequest, slug: str) -> HttpResponse:
         _context(
             request,
             entry=found,
+            # Widgets are read as an anonymous visitor: no name for an anonymised report.
+            organisation=shown_organisation(AnonymousUser(), found),
             back_url=request.build_absolute_uri(found.get_absolute_url()),
             distributions=list(found.distributions.all()[:5]) if found.kind == "dataset" else [],
         ),

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -13,16 +12,14 @@ from django.utils.translation import gettext as _
 from region27.accounts import services
 from region27.accounts.models import Membership, Organisation
 from region27.accounts.policy import Action, can
-from region27.catalog.selectors import organisation_entries
+from region27.catalog.selectors import organisation_entries, organisations_with_counts
 from region27.core.errors import NotAllowed
 from region27.web.forms import InviteForm
 from region27.web.views.common import paginate
 
 
 def organisation_list(request: HttpRequest) -> HttpResponse:
-    organisations = Organisation.objects.annotate(
-        published=Count("entries", filter=Q(entries__status="published"))
-    ).select_related("territory")
+    organisations = organisations_with_counts()
     return render(
         request,
         "organisations/list.html",
@@ -32,13 +29,8 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 
 def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = get_object_or_404(Organisation.objects.select_related("territory"), slug=slug)
+    # Failure reports published anonymously appear only to the organisation's members.
     entries = organisation_entries(user=request.user, organisation=organisation)
-    # Failure reports published anonymously do not appear under their organisation.
-    is_member = request.user.is_authenticated and (
-        Membership.objects.filter(user_id=request.user.pk, organisation=organisation).exists()
-    )
-    if not is_member:
-        entries = entries.exclude(kind="failure", failure__anonymised=True)
     return render(
         request,
         "organisations/detail.html",
