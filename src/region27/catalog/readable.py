@@ -213,15 +213,17 @@ def text_segments(before: str, after: str) -> list[tuple[str, str]]:
             segments.append(("-", "".join(old[a1:a2])))
         if b2 > b1:
             segments.append(("+", "".join(new[b1:b2])))
-    return segments
+    return [(op, text) for op, text in segments if text]
 
 
-def snapshot_rows(snapshot: dict[str, Any]) -> list[Row]:
+def snapshot_rows(snapshot: dict[str, Any], *, skip_empty: bool = False) -> list[Row]:
     """Every value of a snapshot, labelled and formatted (a version's page)."""
     kind = str(snapshot.get("kind", ""))
     flat = _flatten(snapshot)
     rows = []
     for key in _keys(flat):
+        if skip_empty and flat[key] in (None, "", [], {}):
+            continue
         if key == "distributions":
             rows.append(Row(key, _label(key, kind), files=[_file_row(d) for d in flat[key] or []]))
         else:
@@ -230,7 +232,9 @@ def snapshot_rows(snapshot: dict[str, Any]) -> list[Row]:
 
 
 def changed_rows(before: dict[str, Any] | None, after: dict[str, Any]) -> list[Row]:
-    """What changed from `before` to `after` (everything, when there is no `before`)."""
+    """What changed from `before` to `after` (every value given, when there is no `before`)."""
+    if before is None:
+        return snapshot_rows(after, skip_empty=True)
     kind = str(after.get("kind", ""))
     old, new = _flatten(before or {}), _flatten(after)
     rows = []

@@ -1126,7 +1126,7 @@ def revision_approve(*, revision: EntryRevision, by: User, comment: str = "") ->
         entry,
         action="approve",
         by=by,
-        comment=comment.strip() or locked.comment or _("Modification validée par un élu."),
+        comment=comment.strip() or locked.comment,
     )
     return entry
 
