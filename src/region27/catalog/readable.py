@@ -53,6 +53,15 @@ class FileRow:
     format: str
     change: str = ""  # "added", "removed", "changed" or ""
 
+    @property
+    def checksum_parts(self) -> list[str]:
+        return chunks(self.checksum)
+
+
+def chunks(value: str, size: int = 16) -> list[str]:
+    """A long hash in pieces, so that a page can break it on a narrow screen."""
+    return [value[i : i + size] for i in range(0, len(value), size)]
+
 
 @dataclass
 class Row:

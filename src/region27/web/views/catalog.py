@@ -20,7 +20,7 @@ from region27.catalog import services
 from region27.catalog.kinds import KindSpec, kind_all, kind_get
 from region27.catalog.licences import LICENCES, licence_get
 from region27.catalog.models import Distribution, Entry
-from region27.catalog.readable import changed_rows, snapshot_rows
+from region27.catalog.readable import changed_rows, chunks, snapshot_rows
 from region27.catalog.selectors import (
     EntryFilters,
     entry_get,
@@ -191,6 +191,7 @@ def entry_history(request: HttpRequest, slug: str) -> HttpResponse:
                 "who": _who(version, entry, member, shows_org),
                 "changes": changed_rows(previous, snapshots[i]),
                 "first": previous is None,
+                "hash_parts": chunks(version.content_hash),
             }
         )
     return render(
