@@ -196,3 +196,13 @@ def test_the_purge_refuses_a_pending_candidate(world: dict[str, Any]) -> None:
     )
     report = services.stored_file_purge(name=added.file.name, apply=True)
     assert report.in_use and not report.deleted and _stored(added.file.name)
+
+
+def test_record_change_refuses_an_unapproved_change(world: dict[str, Any]) -> None:
+    """Whichever app writes, an ordinary change of a published entry of an organisation
+    whose élus validate is refused where it becomes history."""
+    entry = world["entry"]
+    versions = EntryVersion.objects.count()
+    with pytest.raises(NotAllowed):
+        services.record_change(entry, action="update", by=world["agent"])
+    assert EntryVersion.objects.count() == versions

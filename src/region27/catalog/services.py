@@ -31,7 +31,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from region27.accounts.models import Membership, Organisation, Role, User
-from region27.accounts.policy import Action, actor_kind, can, role_in
+from region27.accounts.policy import Action, actor_kind, can, changes_need_approval, role_in
 from region27.catalog import hooks
 from region27.catalog.kinds import KindSpec, kind_get
 from region27.catalog.licences import licence_get
@@ -111,7 +111,18 @@ def record_change(entry: Entry, *, action: str, by: Any, comment: str = "") -> E
     and SHA-256, with who and in which role), appends the public journal's record
     and updates the search index. `action` is one of `VERSION_ACTIONS` ("update" for
     an ordinary change); `comment` (500 characters) says what changed.
+
+    Refuses an ordinary change of a published entry whose organisation's élus validate
+    (`NotAllowed`, the caller's transaction rolls back): there, only an approved
+    revision (`revision_approve`) changes what the public sees, whichever app writes.
     """
+    if action == "update" and changes_need_approval(entry):
+        raise NotAllowed(
+            _(
+                "Cette fiche publiée ne change qu'après la validation d'un élu de son "
+                "organisation : proposez la modification."
+            )
+        )
     if entry.versions.exists():
         entry.version = entry.versions.count() + 1
         Entry.objects.filter(pk=entry.pk).update(version=entry.version)
