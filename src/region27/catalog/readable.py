@@ -134,7 +134,8 @@ def _detail_label(kind: str, name: str) -> Any:
     if spec is not None:
         try:
             found: Any = spec.detail_model._meta.get_field(name)
-            return str(found.verbose_name).capitalize()
+            label = str(found.verbose_name)
+            return label[:1].upper() + label[1:]
         except FieldDoesNotExist:
             return name
     return name
