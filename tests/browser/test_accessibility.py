@@ -84,6 +84,7 @@ def test_evaluation_pages_have_no_serious_axe_violation(
     import math
 
     from region27.accounts.models import Role
+    from region27.catalog import services as catalog_services
     from region27.evaluation import services
     from region27.evaluation.models import Evaluation
     from region27.territories.models import Level
@@ -108,17 +109,20 @@ def test_evaluation_pages_have_no_serious_axe_violation(
         org,
         site_data.agent,
         kind="experiment",
-        status="published",
         title="Accompagnement renforcé",
         territories=[site_data.territory],
         detail={"hypothesis": "Essai.", "start_date": dt.date(2015, 1, 1)},
     )
+    # Prepared while a draft: once published, the organisation's élus validate every
+    # change (its agents only propose them).
     services.experiment_set_indicators(
         experiment=experiment.experiment, by=admin, indicators=[indicator]
     )
     services.evaluation_request(
         by=admin, experiment=experiment.experiment, indicator=indicator, placebos=True
     )
+    catalog_services.entry_submit(entry=experiment, by=site_data.agent)
+    catalog_services.entry_publish(entry=experiment, by=site_data.elu)
     evaluation = Evaluation.objects.get(experiment=experiment.experiment)
     assert evaluation.status == "done", evaluation.error
     page = new_context(bypass_csp=True).new_page()
@@ -137,8 +141,19 @@ def test_evaluation_pages_have_no_serious_axe_violation(
         except AssertionError as exc:
             failures.append(str(exc))
     login(page, admin.email)
+    # The request form of an experiment its agents may still change (a draft here).
+    draft = factories.entry(
+        org,
+        site_data.agent,
+        kind="experiment",
+        title="Accompagnement renforcé, deuxième vague",
+        detail={"hypothesis": "Essai.", "start_date": dt.date(2016, 1, 1)},
+    )
+    services.experiment_set_indicators(
+        experiment=draft.experiment, by=admin, indicators=[indicator]
+    )
     for path in (
-        f"/experimentations/{experiment.slug}/evaluer/",
+        f"/experimentations/{draft.slug}/evaluer/",
         "/indicateurs/nouveau/",
         f"{indicator.get_absolute_url()}importer/",
     ):

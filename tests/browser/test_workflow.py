@@ -52,12 +52,18 @@ def test_agent_submits_elu_publishes_habitant_reads(page: Any, site_data: SiteDa
     response = page.goto(entry_path)
     assert response is not None and response.status == 404
 
-    # The élu finds it in the queue and publishes it.
+    # The élu finds it in the queue, reads it on the review page, and publishes it.
     login(page, site_data.elu.email)
     page.goto("/a-valider/")
     row = page.get_by_role("row").filter(has_text=TITLE)
     expect(row).to_have_count(1)
-    row.get_by_role("button", name=re.compile("^Valider et publier")).click()
+    expect(row.get_by_role("button")).to_have_count(0)  # no one-click publication
+    row.get_by_role("link", name=re.compile("^Relire")).click()
+    expect(page).to_have_url(re.compile(r"/relecture/$"))
+    expect(page.get_by_text("Bureau d'études Exemple")).to_be_visible()
+    page.get_by_role("button", name="Valider et publier").click()
+    expect(page.get_by_text("Fiche validée et publiée.")).to_be_visible()
+    page.goto("/a-valider/")
     expect(page.get_by_role("row").filter(has_text=TITLE)).to_have_count(0)
     logout(page)
 

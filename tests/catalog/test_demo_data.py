@@ -18,7 +18,14 @@ from region27.catalog.demo.content import (
     USERS,
     entry_specs,
 )
-from region27.catalog.models import Distribution, Entry, EntryVersion, KitItem, SoftwareDetail
+from region27.catalog.models import (
+    Distribution,
+    Entry,
+    EntryRevision,
+    EntryVersion,
+    KitItem,
+    SoftwareDetail,
+)
 from region27.catalog.publiccode import parse_publiccode
 from region27.territories.models import Level, Territory
 from region27.territories.text import search_name
@@ -76,6 +83,17 @@ def _check_organisations_and_accounts(result: DemoResult, *, territories: bool) 
             assert [(m.organisation.slug, m.role) for m in memberships] == [(org_slug, spec.role)]
     roles = set(Membership.objects.filter(organisation=region).values_list("role", flat=True))
     assert roles == {"agent", "elu", "admin"}
+    # Every organisation whose élus validate has an élu account, and shows a change
+    # waiting for them; the Drôme has its élu too.
+    for organisation in Organisation.objects.filter(is_demo=True, requires_validation=True):
+        assert Membership.objects.filter(organisation=organisation, role="elu").exists(), (
+            organisation.slug
+        )
+        assert EntryRevision.objects.filter(
+            entry__organisation=organisation, state="pending"
+        ).exists()
+    drome = Organisation.objects.get(slug="departement-de-la-drome")
+    assert Membership.objects.filter(organisation=drome, role="elu").exists()
     assert len(result.credentials) == len(USERS)
     assert {c.email for c in result.credentials} == {u.email for u in USERS}
     assert result.territories_linked is territories

@@ -45,6 +45,16 @@ NOT_PUBLIC = {
     # operator's command says what it deleted (docs/operations.md).
     "region27.catalog.services": {"entry_snapshot", "stored_file_purge"},
 }
+# A pending revision changes nothing public until an élu approves it (`revision_approve`
+# records the change); the preview applies it in a savepoint it rolls back.
+NOT_PUBLIC["region27.catalog.services"] |= {
+    "record_change",  # the hook itself
+    "revision_abandon",
+    "revision_distribution_replace",
+    "revision_preview",
+    "revision_reject",
+    "revision_withdraw_file",
+}
 # Whole modules that only maintain derived data (the search index is rebuilt from entries).
 NOT_PUBLIC_MODULES = {"region27.search.services", "region27.journal.services"}
 
@@ -90,12 +100,20 @@ def _walk_catalog(org: Any, agent: Any) -> dict[str, Callable[[], Any]]:
         "kit_set_items": lambda: catalog_services.kit_set_items(
             entry=factories.entry(org, agent, kind="kit"), by=agent, items=[(state["entry"], "")]
         ),
+        "revision_approve": lambda: _approve_revision(elu_org, elu_agent, elu),
         "entry_reject": lambda: (
             submitted(),
             catalog_services.entry_submit(entry=state["sub"], by=elu_agent),
             catalog_services.entry_reject(entry=state["sub"], by=elu, comment="Non."),
         ),
     }
+
+
+def _approve_revision(org: Any, agent: Any, elu: Any) -> Any:
+    published = factories.entry(org, agent, status="published")
+    catalog_services.entry_update(entry=published, by=agent, title="Titre proposé")
+    revision = published.revisions.get(state="pending")
+    return catalog_services.revision_approve(revision=revision, by=elu)
 
 
 def _public_services(module: Any) -> set[str]:
@@ -107,7 +125,7 @@ def _public_services(module: Any) -> set[str]:
 
 
 JOURNAL_CALLS = {
-    "_record",
+    "record_change",
     "catalog_record",
     "journal_append",
     "journal_record_version",

@@ -182,6 +182,8 @@ def test_old_slug_redirects_permanently(client: Client, world: dict) -> None:
     entry = world["published"]
     old = entry.slug
     services.entry_update(entry=entry, by=world["agent"], slug="cantines-2026")
+    assert client.get(f"/catalogue/{old}/").status_code == 200, "waits for an élu"
+    services.revision_approve(revision=entry.revisions.get(state="pending"), by=world["elu"])
     response = client.get(f"/catalogue/{old}/")
     assert response.status_code == 301
     assert response["Location"] == "/catalogue/cantines-2026/"
@@ -237,10 +239,13 @@ def test_agent_submits_and_elu_validates_from_queue(client: Client, world: dict)
     login(client, world["elu"])
     queue = client.get("/a-valider/").content.decode()
     assert "Plan de mobilité" in queue
-    assert (
-        client.post(f"/catalogue/{draft.slug}/publier/", {"next": "queue"})["Location"]
-        == "/a-valider/"
-    )
+    # No one-click publication from the list: it links to the review page.
+    assert f"/catalogue/{draft.slug}/publier/" not in queue
+    assert f"/catalogue/{draft.slug}/relecture/" in queue
+    review = client.get(f"/catalogue/{draft.slug}/relecture/").content.decode()
+    assert "Plan de mobilité" in review and 'value="approve"' in review
+    decided = client.post(f"/catalogue/{draft.slug}/relecture/decision/", {"decision": "approve"})
+    assert decided["Location"] == draft.get_absolute_url()
     draft.refresh_from_db()
     assert draft.status == "published"
 
@@ -277,6 +282,7 @@ def test_markdown_in_entries_renders_inert(client: Client, world: dict) -> None:
 
     entry = world["published"]
     services.entry_update(entry=entry, by=world["agent"], body="\n\n".join(XSS))
+    services.revision_approve(revision=entry.revisions.get(state="pending"), by=world["elu"])
     html = client.get(entry.get_absolute_url()).content.decode()
     prose = html.split('<div class="prose">', 1)[1].split("</div>", 1)[0]
     tags: list[tuple[str, list[tuple[str, str | None]]]] = []

@@ -4,6 +4,15 @@ Roles: anonymous visitors and habitants (registered, no membership) read what is
 public; within an organisation an `agent` writes its entries, an `elu` validates
 them, an `admin` writes and manages members. Nobody writes another
 organisation's entries.
+
+Each organisation chooses (`Organisation.requires_validation`):
+- direct publication: agents and admins publish, change and archive their entries;
+- élu validation: agents and admins submit, an élu publishes or sends back with a
+  reason; a change to a published entry (its content or its files) is only a
+  proposal (`ENTRY_PROPOSE`, a pending `EntryRevision`) that an élu approves or
+  sends back (`ENTRY_REVIEW`); nobody changes the published entry directly
+  (`ENTRY_EDIT` is refused), so every service that writes an entry's public content
+  after checking `ENTRY_EDIT` cannot bypass the élu.
 """
 
 from __future__ import annotations
@@ -26,6 +35,8 @@ class Action(StrEnum):
     ENTRY_REJECT = "entry.reject"
     ENTRY_ARCHIVE = "entry.archive"
     ENTRY_VIEW_DRAFT = "entry.view_draft"
+    ENTRY_PROPOSE = "entry.propose"  # a change that waits for an élu (a pending revision)
+    ENTRY_REVIEW = "entry.review"  # approve or send back a pending revision
     ORG_MANAGE_MEMBERS = "organisation.manage_members"
     ORG_EDIT = "organisation.edit"
 
@@ -65,6 +76,11 @@ def actor_kind(user: Any) -> str:
 WRITERS: set[str] = {Role.AGENT.value, Role.ADMIN.value}
 
 
+def changes_need_approval(entry: Entry) -> bool:
+    """A change to this entry waits for an élu (published, organisation with validation)."""
+    return entry.status == "published" and bool(entry.organisation.requires_validation)
+
+
 def can(user: Any, action: Action, target: Entry | Organisation) -> bool:
     """May `user` do `action` on `target` (an entry, or the organisation for creation)?"""
     if user is None or not user.is_authenticated or not user.is_active:
@@ -83,7 +99,11 @@ def can(user: Any, action: Action, target: Entry | Organisation) -> bool:
     if action == Action.ENTRY_VIEW_DRAFT:
         return True
     if action == Action.ENTRY_EDIT:
-        return role in WRITERS and status != "archived"
+        return role in WRITERS and status != "archived" and not changes_need_approval(entry)  # type: ignore[arg-type]
+    if action == Action.ENTRY_PROPOSE:
+        return role in WRITERS and changes_need_approval(entry)  # type: ignore[arg-type]
+    if action == Action.ENTRY_REVIEW:
+        return role == Role.ELU and changes_need_approval(entry)  # type: ignore[arg-type]
     if action == Action.ENTRY_SUBMIT:
         return role in WRITERS and status == "draft"
     if action == Action.ENTRY_PUBLISH:

@@ -20,6 +20,8 @@ from region27.core.hashing import canonical_json, sha256_hex
 PRIVATE_MODELS = {
     "catalog.theme": "the fixed taxonomy shipped with the code; entries journal their themes",
     "catalog.slugredirect": "former addresses of entries (301); the slugs are in the versions",
+    "catalog.entryrevision": "changes waiting for an élu: not public until approved, when the "
+    "approval's version is journaled",
     # Apps with no journaled.py of their own, whose rows are derived from the catalog or
     # shipped as reference data:
     "search.searchdocument": "the search index, rebuilt from entries (`region27 search`)",

@@ -119,6 +119,37 @@ def validation_queue(*, user: Any) -> QuerySet[Entry]:
     )
 
 
+def pending_revision(*, user: Any, entry: Entry) -> Any:
+    """The entry's pending revision, for its organisation's members (None otherwise)."""
+    from region27.accounts.policy import Action, can
+    from region27.catalog.models import EntryRevision, RevisionState
+
+    if not can(user, Action.ENTRY_VIEW_DRAFT, entry):
+        return None
+    return EntryRevision.objects.filter(entry=entry, state=RevisionState.PENDING).first()
+
+
+def revision_queue(*, user: Any) -> QuerySet[Any]:
+    """Pending revisions of published entries waiting for this élu."""
+    from region27.catalog.models import EntryRevision, RevisionState
+
+    if user is None or not user.is_authenticated:
+        return EntryRevision.objects.none()
+    org_ids = Membership.objects.filter(user=user, role=Role.ELU).values_list(
+        "organisation_id", flat=True
+    )
+    return (
+        EntryRevision.objects.filter(
+            state=RevisionState.PENDING,
+            entry__status=Status.PUBLISHED,
+            entry__organisation_id__in=list(org_ids),
+            entry__organisation__requires_validation=True,
+        )
+        .select_related("entry__organisation")
+        .order_by("created_at")
+    )
+
+
 def organisation_entries(*, user: Any, organisation: Organisation) -> QuerySet[Entry]:
     """What the organisation shares, as the user sees it: its anonymised reports only
     for its members."""

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_noop
 from region27.accounts.models import Organisation
 from region27.accounts.policy import Action, can, role_in
 from region27.catalog.models import Distribution, Entry
-from region27.catalog.services import _record as catalog_record
+from region27.catalog.services import record_change as catalog_record
 from region27.core.errors import NotAllowed
 from region27.evaluation.models import (
     Evaluation,

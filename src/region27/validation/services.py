@@ -31,7 +31,7 @@ from region27.accounts.models import Organisation, Role, User
 from region27.accounts.policy import Action, can
 from region27.catalog import services as catalog_services
 from region27.catalog.models import Distribution, Entry, Status
-from region27.catalog.services import _record as catalog_record
+from region27.catalog.services import record_change as catalog_record
 from region27.core.errors import NotAllowed
 from region27.core.files import (
     delete_stored_after_commit,

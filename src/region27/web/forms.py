@@ -246,3 +246,25 @@ class DeleteAccountForm(forms.Form):
     confirm = forms.BooleanField(
         label=_("Je comprends que mon compte sera supprimé définitivement."), required=True
     )
+
+
+class RevisionRejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Ce qui doit changer (les agents le liront)"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ReplaceProposalForm(forms.Form):
+    file = forms.FileField(label=_("Nouveau fichier"))
+
+    def __init__(self, *args: Any, refused_message: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.refused_message = refused_message
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.refused_message:
+            raise ValidationError({"file": self.refused_message})
+        return data

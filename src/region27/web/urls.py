@@ -19,6 +19,37 @@ urlpatterns = [
     path("catalogue/nouvelle/<slug:kind>/", catalog.entry_create, name="entry_create"),
     path("catalogue/<slug:slug>/", catalog.entry_detail, name="entry"),
     path("catalogue/<slug:slug>/historique/", catalog.entry_history, name="entry_history"),
+    path(
+        "catalogue/<slug:slug>/historique/<int:number>/",
+        catalog.entry_version,
+        name="entry_version",
+    ),
+    path(
+        "catalogue/<slug:slug>/historique/<int:number>.json",
+        catalog.entry_version_json,
+        name="entry_version_json",
+    ),
+    path("catalogue/<slug:slug>/relecture/", catalog.entry_review, name="entry_review"),
+    path(
+        "catalogue/<slug:slug>/relecture/decision/",
+        catalog.entry_review_decide,
+        name="entry_review_decide",
+    ),
+    path(
+        "catalogue/<slug:slug>/relecture/fichiers/<str:key>/",
+        catalog.revision_file,
+        name="revision_file",
+    ),
+    path(
+        "catalogue/<slug:slug>/relecture/fichiers/<str:key>/retirer/",
+        catalog.revision_file_withdraw,
+        name="revision_file_withdraw",
+    ),
+    path(
+        "catalogue/<slug:slug>/fichiers/<uuid:uuid>/proposer/",
+        catalog.distribution_propose_replace,
+        name="distribution_propose_replace",
+    ),
     path("catalogue/<slug:slug>/modifier/", catalog.entry_edit, name="entry_edit"),
     path("catalogue/<slug:slug>/soumettre/", catalog.entry_submit, name="entry_submit"),
     path("catalogue/<slug:slug>/publier/", catalog.entry_publish, name="entry_publish"),

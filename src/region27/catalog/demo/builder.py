@@ -32,6 +32,7 @@ from region27.catalog.services import (
     entry_create,
     entry_publish,
     entry_submit,
+    entry_update,
     kit_set_items,
 )
 from region27.territories.models import Territory
@@ -235,6 +236,29 @@ class _Builder:
             entry = entry_archive(entry=entry, by=elu or agent)
         return entry
 
+    def build_pending_revisions(self) -> None:
+        """In each organisation whose élus validate, one published entry carries a change
+        its agents proposed, waiting for an élu (the review page has something to show)."""
+        for org in ORGANISATIONS:
+            if not org.requires_validation:
+                continue
+            organisation = self.organisations[org.key]
+            entry = (
+                Entry.objects.filter(organisation=organisation, status="published")
+                .order_by("pk")
+                .first()
+            )
+            if entry is None:
+                continue
+            addition = " Mise à jour proposée : les chiffres de l'année écoulée sont ajoutés."
+            entry_update(
+                entry=entry,
+                by=self.agents[org.key],
+                summary=(entry.summary[: 500 - len(addition)] + addition),
+                comment="Chiffres de l'année écoulée",
+            )
+        self.say("Modifications en attente de validation proposées.")
+
     def _kit_items(self, spec: EntrySpec) -> list[tuple[Entry, str]]:
         """Published entries of other kinds on the kit's subject, then on the next ones."""
         keys = [subject.key for subject in SUBJECTS]
@@ -303,4 +327,5 @@ def build_demo_data(*, stdout_write: Callable[[str], None] | None = None) -> Dem
             for spec in specs:
                 builder.build_entry(spec)
             say(f"{len(specs)} fiches « {kind} » créées.")
+        builder.build_pending_revisions()
     return _result(created=True, started=started, messages=messages)

@@ -197,6 +197,7 @@ USERS: tuple[UserSpec, ...] = (
     UserSpec("elu-region", _email("elu.region"), "Hélène Garnier", "region", "elu"),
     UserSpec("admin-region", _email("admin.region"), "Karim Benali", "region", "admin"),
     UserSpec("agent-drome", _email("agent.drome"), "Julien Faure", "drome", "agent"),
+    UserSpec("elu-drome", _email("elu.drome"), "Claire Mounier", "drome", "elu"),
     UserSpec("agent-agglo", _email("agent.agglo"), "Sophie Chabert", "agglo", "agent"),
     UserSpec("agent-valence", _email("agent.valence"), "Nadia Roussel", "valence", "agent"),
     UserSpec("elu-valence", _email("elu.valence"), "Pierre Vial", "valence", "elu"),

@@ -10,16 +10,19 @@ from region27.catalog.models.kinds import (
     SoftwareDetail,
     StudyDetail,
 )
+from region27.catalog.models.revision import EntryRevision, RevisionState
 
 __all__ = [
     "DatasetDetail",
     "Distribution",
     "Entry",
+    "EntryRevision",
     "EntryVersion",
     "FailureDetail",
     "Frequency",
     "KitDetail",
     "KitItem",
+    "RevisionState",
     "ServiceDetail",
     "SlugRedirect",
     "SoftwareDetail",

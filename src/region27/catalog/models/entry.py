@@ -173,4 +173,5 @@ VERSION_ACTIONS = {
     "publish": _("publication"),
     "reject": _("renvoi aux agents"),
     "archive": _("archivage"),
+    "approve": _("modification validée par un élu"),
 }
