@@ -469,9 +469,24 @@ def indicator_import_distribution(
 # --- Experiments ----------------------------------------------------------------------------
 
 
-def _require_edit(by: Any, entry: Entry) -> None:
-    if not can(by, Action.ENTRY_EDIT, entry):
-        raise NotAllowed()
+def _require_edit(by: Any, entry: Entry) -> str:
+    """The version action of a change to an experiment's parts (phases, indicators).
+
+    Its writers change it ("update"); once it is published in an organisation whose
+    élus validate, nobody changes it behind them, so only an élu does, and the change
+    is approved by that élu ("approve")."""
+    if can(by, Action.ENTRY_EDIT, entry):
+        return "update"
+    if can(by, Action.ENTRY_REVIEW, entry):
+        return "approve"
+    if can(by, Action.ENTRY_PROPOSE, entry):
+        raise NotAllowed(
+            _(
+                "Cette expérimentation est publiée et son organisation fait valider ses "
+                "changements par un élu : demandez à un élu de faire cette modification."
+            )
+        )
+    raise NotAllowed()
 
 
 @transaction.atomic
@@ -484,12 +499,12 @@ def experiment_phase_add(
     end: Any = None,
     review: str = "",
 ) -> ExperimentPhase:
-    _require_edit(by, experiment.entry)
+    action = _require_edit(by, experiment.entry)
     phase = ExperimentPhase(experiment=experiment, name=name, start=start, end=end, review=review)
     phase.full_clean()
     phase.save()
     # Phases are part of the experiment's public content: a new version and its record.
-    catalog_record(experiment.entry, action="update", by=by, comment=f"Phase « {name} »"[:500])
+    catalog_record(experiment.entry, action=action, by=by, comment=f"Phase « {name} »"[:500])
     return phase
 
 
@@ -497,9 +512,9 @@ def experiment_phase_add(
 def experiment_set_indicators(
     *, experiment: ExperimentDetail, by: Any, indicators: Sequence[Indicator]
 ) -> None:
-    _require_edit(by, experiment.entry)
+    action = _require_edit(by, experiment.entry)
     experiment.indicators.set(indicators)
-    catalog_record(experiment.entry, action="update", by=by, comment="Indicateurs suivis")
+    catalog_record(experiment.entry, action=action, by=by, comment="Indicateurs suivis")
 
 
 # --- Evaluations ----------------------------------------------------------------------------
@@ -550,7 +565,8 @@ def evaluation_request(
     exclude_poor_fit: float | None = None,
 ) -> Evaluation:
     """Queue the evaluation of `experiment` on `indicator` (run in the background)."""
-    _require_edit(by, experiment.entry)
+    if not can(by, Action.ENTRY_EVALUATE, experiment.entry):
+        raise NotAllowed()
     if not treatment_start:
         if experiment.start_date is None:
             raise ValidationError(

@@ -39,6 +39,10 @@ PROBLEM_TYPES = (
     ("token-scheme", gettext_lazy("En-tête Authorization sans « Bearer ».")),
     ("token-conflict", gettext_lazy("Deux jetons différents dans Authorization et X-API-KEY.")),
     ("forbidden", gettext_lazy("Vos rôles ne permettent pas cette action.")),
+    (
+        "approval-required",
+        gettext_lazy("Fiche publiée dont les changements passent par un élu : proposez-les."),
+    ),
     ("not-found", gettext_lazy("Rien à cette adresse.")),
     ("moved", gettext_lazy("La fiche a changé d'adresse (« moved_to »).")),
     ("file-too-large", gettext_lazy("Fichier au-delà de la taille maximale.")),

@@ -410,6 +410,16 @@ def distribution_create(
 def _editable(request: HttpRequest, slug: str) -> Entry:
     """The entry, if the acting user may change it (else a 403 problem)."""
     entry = _visible(request, slug)
+    if can(request.user, Action.ENTRY_PROPOSE, entry):
+        raise Problem(
+            403,
+            "approval-required",
+            _(
+                "Cette fiche publiée ne change qu'après la validation d'un élu de son "
+                "organisation : proposez la modification depuis la page de la fiche."
+            ),
+            title=_("Validation par un élu requise"),
+        )
     if not can(request.user, Action.ENTRY_EDIT, entry):
         raise Problem(
             403,

@@ -23,5 +23,5 @@ def experiment_evaluations(context: template.Context, entry: Any) -> dict[str, A
         "phases": list(detail.phases.all()) if detail is not None else [],
         "indicators": list(detail.indicators.all()) if detail is not None else [],
         "evaluations": list(evaluations_of(user=user, entry=entry)),
-        "can_request": detail is not None and can(user, Action.ENTRY_EDIT, entry),
+        "can_request": detail is not None and can(user, Action.ENTRY_EVALUATE, entry),
     }

@@ -387,7 +387,7 @@ def indicator_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "indicator": indicator,
             "summary": indicator_summary(indicator),
             "page": paginate(request, indicator_values(indicator), per_page=50),
-            "experiments": [(e, can(request.user, Action.ENTRY_EDIT, e)) for e in experiments],
+            "experiments": [(e, can(request.user, Action.ENTRY_EVALUATE, e)) for e in experiments],
             "evaluations": list(indicator_evaluations(user=request.user, indicator=indicator)),
             "can_import": _can_import(request.user, indicator),
             "nav": "catalog",
@@ -532,7 +532,7 @@ def _experiment_or_404(request: HttpRequest, slug: str) -> tuple[Entry, Experime
 @login_required
 def evaluation_request(request: HttpRequest, slug: str) -> HttpResponse:
     entry, detail = _experiment_or_404(request, slug)
-    if not can(request.user, Action.ENTRY_EDIT, entry):
+    if not can(request.user, Action.ENTRY_EVALUATE, entry):
         raise NotAllowed(
             _("Seuls les agents de l'organisation de l'expérimentation peuvent l'évaluer.")
         )
