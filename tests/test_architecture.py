@@ -172,3 +172,19 @@ def test_every_model_is_journaled_or_declared_private() -> None:
     for spec in kind_all():
         assert spec.slug in kinds and kinds[spec.slug].history, spec.slug
         assert spec.detail_model._meta.label_lower in journaled, spec.slug
+
+
+def test_no_private_name_crosses_modules() -> None:
+    """A name starting with `_` belongs to its module: another module imports a public
+    one (shared view helpers live in `web/views/common.py`, the catalog's recorder is
+    `catalog.services.record_change`)."""
+    offenders = []
+    for path in ROOT.rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("region27"):
+                private = [a.name for a in node.names if a.name.startswith("_")]
+                if private:
+                    offenders.append(f"{path.relative_to(ROOT)}: {node.module} {private}")
+    assert not offenders, offenders

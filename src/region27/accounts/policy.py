@@ -38,7 +38,7 @@ class Action(StrEnum):
     ENTRY_PROPOSE = "entry.propose"  # a change that waits for an élu (a pending revision)
     ENTRY_REVIEW = "entry.review"  # approve or send back a pending revision
     # Ask for a computation about an entry (an experiment's evaluation): it changes no
-    # approved content, so it needs no élu, but only the organisation's people ask.
+    # approved content, so it needs no élu; the organisation's writers ask.
     ENTRY_EVALUATE = "entry.evaluate"
     ORG_MANAGE_MEMBERS = "organisation.manage_members"
     ORG_EDIT = "organisation.edit"
@@ -108,7 +108,7 @@ def can(user: Any, action: Action, target: Entry | Organisation) -> bool:
     if action == Action.ENTRY_REVIEW:
         return role == Role.ELU and changes_need_approval(entry)  # type: ignore[arg-type]
     if action == Action.ENTRY_EVALUATE:
-        return (role in WRITERS or role == Role.ELU) and status != "archived"
+        return role in WRITERS and status != "archived"
     if action == Action.ENTRY_SUBMIT:
         return role in WRITERS and status == "draft"
     if action == Action.ENTRY_PUBLISH:

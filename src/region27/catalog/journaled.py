@@ -219,8 +219,12 @@ def distribution_files() -> Iterator[Any]:
         )
 
 
+_STATES: dict[str, Any] = {}
+
+
 def register_entry_kind(slug: str, *, models: tuple[str, ...], files: Any = None) -> None:
-    """Journal the entry kind `slug` (its label comes from the catalog's kind registry)."""
+    """Journal the entry kind `slug` (its label comes from the catalog's kind registry).
+    Registering it again the same way (apps made ready twice) changes nothing."""
     from region27.catalog.kinds import kind_get
     from region27.journal.registry import JournaledKind, register
 
@@ -229,7 +233,7 @@ def register_entry_kind(slug: str, *, models: tuple[str, ...], files: Any = None
         JournaledKind(
             kind=slug,
             label=spec.label if spec is not None else slug,
-            states=partial(entry_states, slug),
+            states=_STATES.setdefault(slug, partial(entry_states, slug)),
             models=ENTRY_MODELS + models,
             visible=entries_visible,
             history=True,

@@ -14,10 +14,8 @@ direct change, then `record_change`.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -54,7 +52,7 @@ from region27.core.files import (
     sha256_of,
     storage_name,
 )
-from region27.core.hashing import canonical_json, sha256_hex
+from region27.core.hashing import canonical_json, json_value, sha256_hex
 from region27.territories.models import Territory
 
 MAX_KEYWORDS = 30
@@ -63,16 +61,6 @@ MAX_KEYWORDS = 30
 def _require(user: Any, action: Action, target: Entry | Organisation) -> None:
     if not can(user, action, target):
         raise NotAllowed()
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if hasattr(value, "name") and hasattr(value, "storage"):  # FieldFile
-        return value.name or ""
-    return value
 
 
 def entry_snapshot(entry: Entry) -> dict[str, Any]:
@@ -95,7 +83,7 @@ def entry_snapshot(entry: Entry) -> dict[str, Any]:
         detail = spec.detail_of(entry)
         if detail is not None:
             snapshot["detail"] = {
-                name: _json_value(getattr(detail, name)) for name in spec.form_fields
+                name: json_value(getattr(detail, name)) for name in spec.form_fields
             }
         if spec.extra_snapshot is not None:
             snapshot.update(spec.extra_snapshot(entry))
@@ -830,7 +818,7 @@ def _content_state(entry: Entry) -> dict[str, Any]:
     detail = spec.detail_of(entry) if spec is not None else None
     if spec is not None and detail is not None:
         state["detail"] = {
-            name: _json_value(getattr(detail, name))
+            name: json_value(getattr(detail, name))
             for name in spec.form_fields
             if name not in spec.file_fields
         }

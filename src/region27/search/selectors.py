@@ -25,7 +25,7 @@ from region27.search.documents import NO_ORGANISATION
 from region27.search.params import FACET_PARAMS, SearchParams
 from region27.search.ranking import RECENCY_BOOST, RECENCY_DAYS, recency, text_score
 from region27.search.store import FacetStore, get_store
-from region27.search.text import _TOKENS, QueryPlan, fold_word, parse_query
+from region27.search.text import TOKENS, QueryPlan, fold_word, parse_query
 from region27.territories.models import Level, Territory
 from region27.territories.selectors import (
     territory_ancestors,
@@ -381,7 +381,7 @@ def snippet(text: str, plan: QueryPlan, length: int = 240) -> SafeString:
                 lower = word.lower()
                 folded = fold_word(lower)
                 hit = marked[word] = (
-                    _TOKENS[lower] in stems
+                    TOKENS[lower] in stems
                     or folded in plan.highlight
                     or bool(prefixes and folded.startswith(prefixes))
                 )

@@ -146,16 +146,16 @@ class _Tokens(dict[str, str]):
         return token
 
 
-_TOKENS = _Tokens()
+TOKENS = _Tokens()
 
 
 def analyze(value: str) -> list[str]:
     """Index tokens of a text: stemmed, folded, without stop words (order kept)."""
-    return list(filter(None, map(_TOKENS.__getitem__, words(value))))
+    return list(filter(None, map(TOKENS.__getitem__, words(value))))
 
 
 def analyze_text(value: str) -> str:
-    return " ".join(filter(None, map(_TOKENS.__getitem__, words(value))))
+    return " ".join(filter(None, map(TOKENS.__getitem__, words(value))))
 
 
 @dataclass(frozen=True)

@@ -130,9 +130,9 @@ class CatalogFeed(EntryFeed):
     licence, territory) filter the feed the same way."""
 
     def source(self, request: HttpRequest, **kwargs: Any) -> FeedSource:
-        from region27.web.views.catalog import _filters_from
+        from region27.web.views.common import filters_from
 
-        filters, problems = _filters_from(request)
+        filters, problems = filters_from(request)
         if problems:
             raise Http404(problems[0])
         query = request.GET.urlencode()

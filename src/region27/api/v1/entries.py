@@ -147,7 +147,7 @@ def entry_index(
     return result
 
 
-def _visible(request: HttpRequest, slug: str) -> Entry:
+def visible_entry(request: HttpRequest, slug: str) -> Entry:
     entry, moved_to = entry_get(user=request.user, slug=slug[:120])
     if moved_to:
         raise Problem(
@@ -171,7 +171,7 @@ def _visible(request: HttpRequest, slug: str) -> Entry:
 )
 def entry_read(request: HttpRequest, slug: str) -> Any:
     try:
-        entry = _visible(request, slug)
+        entry = visible_entry(request, slug)
     except Problem as problem:
         if problem.slug == "moved":
             response = HttpResponse(status=301)
@@ -270,7 +270,7 @@ def entry_create(request: HttpRequest, payload: EntryCreateIn) -> Any:
         keywords=payload.keywords,
         detail=_detail_in(payload.kind, payload.detail),
     )
-    entry = _visible(request, entry.slug)
+    entry = visible_entry(request, entry.slug)
     return Reply(201, entry_full(request, entry))
 
 
@@ -300,11 +300,11 @@ def entry_update(request: HttpRequest, slug: str, payload: EntryUpdateIn) -> Any
         comment=comment,
         **changes,
     )
-    return entry_full(request, _visible(request, saved.slug))
+    return entry_full(request, visible_entry(request, saved.slug))
 
 
 def _transition(request: HttpRequest, slug: str, action: str, **extra: Any) -> Any:
-    entry = _visible(request, slug)
+    entry = visible_entry(request, slug)
     user: Any = request.user
     functions: dict[str, tuple[Callable[..., Entry], Action]] = {
         "submit": (services.entry_submit, Action.ENTRY_SUBMIT),
@@ -323,7 +323,7 @@ def _transition(request: HttpRequest, slug: str, action: str, **extra: Any) -> A
             entry_status=entry.status,
         )
     saved = function(entry=entry, by=user, **extra)
-    return entry_full(request, _visible(request, saved.slug))
+    return entry_full(request, visible_entry(request, saved.slug))
 
 
 @router.post(
@@ -409,7 +409,7 @@ def distribution_create(
 
 def _editable(request: HttpRequest, slug: str) -> Entry:
     """The entry, if the acting user may change it (else a 403 problem)."""
-    entry = _visible(request, slug)
+    entry = visible_entry(request, slug)
     if can(request.user, Action.ENTRY_PROPOSE, entry):
         raise Problem(
             403,
@@ -478,7 +478,7 @@ def kit_items_replace(request: HttpRequest, slug: str, payload: KitItemsIn) -> A
         by=request.user,  # type: ignore[arg-type]
         items=items,
     )
-    return entry_full(request, _visible(request, saved.slug))
+    return entry_full(request, visible_entry(request, saved.slug))
 
 
 def _document_field(entry: Entry) -> str:
@@ -516,7 +516,7 @@ def document_upload(
         detail={name: file},
         comment=_("Nouveau document « %(n)s »") % {"n": (file.name or "")[:100]},
     )
-    return entry_full(request, _visible(request, saved.slug))
+    return entry_full(request, visible_entry(request, saved.slug))
 
 
 @router.delete(
@@ -534,4 +534,4 @@ def document_remove(request: HttpRequest, slug: str) -> Any:
         detail={name: False},
         comment=_("Document retiré"),
     )
-    return entry_full(request, _visible(request, saved.slug))
+    return entry_full(request, visible_entry(request, saved.slug))

@@ -12,8 +12,8 @@ from region27.accounts.models import Organisation
 from region27.accounts.policy import can_view
 from region27.catalog.kinds import kind_get
 from region27.catalog.models import Distribution, Entry
-from region27.catalog.services import _json_value
 from region27.catalog.visibility import public_territories, shown_organisation, shows_organisation
+from region27.core.hashing import json_value
 from region27.territories.models import Territory
 from region27.territories.selectors import territory_label
 
@@ -98,7 +98,7 @@ def _detail(request: HttpRequest, entry: Entry) -> dict[str, Any]:
         if hasattr(value, "storage"):  # a file: its public address
             out[name] = absolute(request, value.url) if value else ""
         else:
-            out[name] = _json_value(value)
+            out[name] = json_value(value)
     if not shows_organisation(request.user, entry):
         out.pop("anonymised", None)
     return out

@@ -13,7 +13,7 @@ from ninja import Query, Router
 
 from region27.api.v1.auth import READ_AUTH
 from region27.api.v1.common import MAX_PAGE, MAX_PAGE_SIZE, READ_ERRORS, gettext_lazy
-from region27.api.v1.entries import _visible
+from region27.api.v1.entries import visible_entry
 from region27.api.v1.problems import Problem
 from region27.api.v1.schemas import ValidationReportOut, ValidationRunPage
 from region27.api.v1.serialize import API, absolute, page_of
@@ -36,7 +36,7 @@ def _uuid(value: str) -> uuid.UUID:
 
 
 def _distribution(request: HttpRequest, slug: str, distribution: str) -> Distribution:
-    entry = _visible(request, slug)
+    entry = visible_entry(request, slug)
     found = Distribution.objects.filter(entry=entry, uuid=_uuid(distribution)).first()
     if found is None:
         raise _not_found(_("Cette fiche n'a pas de fichier ou lien à cette adresse."))

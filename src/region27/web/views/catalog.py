@@ -9,21 +9,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from region27.accounts.models import Membership, Organisation, Role
+from region27.accounts.models import Membership, Role
 from region27.accounts.policy import Action, can
+from region27.accounts.selectors import writer_organisations
 from region27.catalog import services, visibility
 from region27.catalog.kinds import KindSpec, kind_all, kind_get
 from region27.catalog.licences import LICENCES, licence_get
 from region27.catalog.models import Distribution, Entry
 from region27.catalog.readable import changed_rows, chunks, snapshot_rows
 from region27.catalog.selectors import (
-    EntryFilters,
-    entry_get,
     entry_list,
     entry_versions,
     organisations_sharing,
@@ -37,7 +36,6 @@ from region27.core.errors import NotAllowed
 from region27.core.markdown import render_markdown
 from region27.core.uploads import upload_refused
 from region27.territories.models import Territory
-from region27.territories.selectors import territory_get, territory_parse_typed
 from region27.web.forms import (
     DistributionForm,
     EntryForm,
@@ -47,34 +45,18 @@ from region27.web.forms import (
     RevisionRejectForm,
     detail_form_class,
 )
-from region27.web.views.common import paginate, querystring_without, too_large_message
-
-
-def _filters_from(request: HttpRequest) -> tuple[EntryFilters, list[str]]:
-    problems: list[str] = []
-    known_kinds = {spec.slug for spec in kind_all()}
-    known_themes = {slug for slug, _l, _e in THEMES}
-    f = EntryFilters(
-        kinds=[k for k in request.GET.getlist("kind") if k in known_kinds],
-        themes=[t for t in request.GET.getlist("theme") if t in known_themes],
-        organisations=[o[:100] for o in request.GET.getlist("organisation") if o][:20],
-        licences=[lic for lic in request.GET.getlist("licence") if licence_get(lic)],
-        text=request.GET.get("q", "")[:200],
-    )
-    typed = request.GET.get("territory", "").strip()
-    if typed:
-        try:
-            level, code = territory_parse_typed(typed)
-            f.territory = territory_get(level=level, code=code)
-        except (ValueError, Territory.DoesNotExist):
-            problems.append(
-                _("Territoire inconnu : « %(t)s » (exemple : departement:26).") % {"t": typed[:40]}
-            )
-    return f, problems
+from region27.web.views.common import (
+    attach_errors,
+    entry_or_404,
+    filters_from,
+    paginate,
+    querystring_without,
+    too_large_message,
+)
 
 
 def catalog(request: HttpRequest) -> HttpResponse:
-    filters, problems = _filters_from(request)
+    filters, problems = filters_from(request)
     entries = entry_list(user=request.user, filters=filters)
     page = paginate(request, entries)
     context = {
@@ -92,18 +74,8 @@ def catalog(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _entry_or_404(request: HttpRequest, slug: str) -> Entry | HttpResponse:
-    entry, moved_to = entry_get(user=request.user, slug=slug)
-    if moved_to:
-        target = request.path.replace(f"/catalogue/{slug}/", f"/catalogue/{moved_to}/", 1)
-        return HttpResponseRedirect(target, status=301)
-    if entry is None:
-        raise Http404(_("Aucune fiche à cette adresse."))
-    return entry
-
-
 def entry_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    found = _entry_or_404(request, slug)
+    found = entry_or_404(request, slug)
     if isinstance(found, HttpResponse):
         return found
     entry = found
@@ -168,7 +140,7 @@ def _who(version: Any, entry: Entry, member: bool, shows_org: bool) -> str:
 
 
 def entry_history(request: HttpRequest, slug: str) -> HttpResponse:
-    found = _entry_or_404(request, slug)
+    found = entry_or_404(request, slug)
     if isinstance(found, HttpResponse):
         return found
     entry = found
@@ -206,7 +178,7 @@ def entry_history(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _visible_version(request: HttpRequest, slug: str, number: int) -> tuple[Entry, Any] | Any:
-    found = _entry_or_404(request, slug)
+    found = entry_or_404(request, slug)
     if isinstance(found, HttpResponse):
         return found
     version = entry_versions(user=request.user, entry=found).filter(number=number).first()
@@ -262,15 +234,9 @@ def entry_version_json(request: HttpRequest, slug: str, number: int) -> HttpResp
     return response
 
 
-def _writer_organisations(user: Any) -> Any:
-    return Organisation.objects.filter(
-        memberships__user=user, memberships__role__in=[Role.AGENT, Role.ADMIN]
-    ).distinct()
-
-
 @login_required
 def entry_new(request: HttpRequest) -> HttpResponse:
-    if not _writer_organisations(request.user).exists():
+    if not writer_organisations(user=request.user).exists():
         raise NotAllowed(_("Seuls les agents d'une organisation peuvent publier."))
     return render(request, "catalog/new.html", {"kinds": kind_all(), "nav": "new"})
 
@@ -278,7 +244,7 @@ def entry_new(request: HttpRequest) -> HttpResponse:
 def _save_form(
     request: HttpRequest, spec: KindSpec, entry: Entry | None
 ) -> tuple[Any, Any, Any, Entry | None]:
-    organisations = _writer_organisations(request.user)
+    organisations = writer_organisations(user=request.user)
     data = request.POST if request.method == "POST" else None
     files = request.FILES if request.method == "POST" else None
     initial: dict[str, Any] = {}
@@ -363,7 +329,7 @@ def _save_form(
                     items=kit_form.cleaned_data["items"],
                 )
     except ValidationError as error:
-        _attach_errors(error, form, detail_form)
+        attach_errors(error, form, detail_form)
         return form, detail_form, kit_form, None
     return form, detail_form, kit_form, saved
 
@@ -402,23 +368,10 @@ def _call_for_form(request: HttpRequest, form: Any, call: Any, success: str) -> 
     try:
         call()
     except ValidationError as error:
-        _attach_errors(error, form, form)
+        attach_errors(error, form)
         return False
     messages.success(request, success)
     return True
-
-
-def _attach_errors(error: ValidationError, form: Any, detail_form: Any) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            if field in form.fields:
-                form.add_error(field, errors)
-            elif field in detail_form.fields:
-                detail_form.add_error(field, errors)
-            else:
-                form.add_error(None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 @login_required
@@ -426,7 +379,7 @@ def entry_create(request: HttpRequest, kind: str) -> HttpResponse:
     spec = kind_get(kind)
     if spec is None:
         raise Http404(_("Nature de fiche inconnue."))
-    if not _writer_organisations(request.user).exists():
+    if not writer_organisations(user=request.user).exists():
         raise NotAllowed(_("Seuls les agents d'une organisation peuvent publier."))
     form, detail_form, kit_form, saved = _save_form(request, spec, None)
     if saved is not None:
@@ -451,7 +404,7 @@ def entry_create(request: HttpRequest, kind: str) -> HttpResponse:
 
 @login_required
 def entry_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    found = _entry_or_404(request, slug)
+    found = entry_or_404(request, slug)
     if isinstance(found, HttpResponse):
         return found
     entry = found
@@ -491,7 +444,7 @@ def entry_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _lifecycle(request: HttpRequest, slug: str, action: str) -> HttpResponse:
-    found = _entry_or_404(request, slug)
+    found = entry_or_404(request, slug)
     if isinstance(found, HttpResponse):
         return found
     entry = found
@@ -550,7 +503,7 @@ def entry_archive(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def distribution_new(request: HttpRequest, slug: str) -> HttpResponse:
-    found = _entry_or_404(request, slug)
+    found = entry_or_404(request, slug)
     if isinstance(found, HttpResponse):
         return found
     entry = found
@@ -597,7 +550,7 @@ def distribution_new(request: HttpRequest, slug: str) -> HttpResponse:
                 schema_version=schema_version,
             )
         except ValidationError as error:
-            _attach_errors(error, form, form)
+            attach_errors(error, form)
         else:
             if schema_version is not None and form.cleaned_data["file"]:
                 messages.success(
@@ -622,7 +575,7 @@ def distribution_new(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 @login_required
 def distribution_delete(request: HttpRequest, slug: str, uuid: str) -> HttpResponse:
-    found = _entry_or_404(request, slug)
+    found = entry_or_404(request, slug)
     if isinstance(found, HttpResponse):
         return found
     distribution = get_object_or_404(Distribution, entry=found, uuid=uuid)
@@ -670,7 +623,7 @@ def _published_snapshot(entry: Entry) -> dict[str, Any] | None:
 def entry_review(request: HttpRequest, slug: str) -> HttpResponse:
     """What an élu approves: the proposed content against the published one, the files
     with their validation status, the similar entries elsewhere; then the decision."""
-    found = _entry_or_404(request, slug)
+    found = entry_or_404(request, slug)
     if isinstance(found, HttpResponse):
         return found
     entry = found
@@ -711,7 +664,7 @@ def entry_review(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def entry_review_decide(request: HttpRequest, slug: str) -> HttpResponse:
     """Approve (publish) or send back what the review page showed."""
-    found = _entry_or_404(request, slug)
+    found = entry_or_404(request, slug)
     if isinstance(found, HttpResponse):
         return found
     entry = found
@@ -760,7 +713,7 @@ def revision_file(request: HttpRequest, slug: str, key: str) -> HttpResponseBase
     from django.core.files.storage import default_storage
     from django.http import FileResponse
 
-    found = _entry_or_404(request, slug)
+    found = entry_or_404(request, slug)
     if isinstance(found, HttpResponse):
         return found
     if not can(request.user, Action.ENTRY_VIEW_DRAFT, found):
@@ -780,7 +733,7 @@ def revision_file(request: HttpRequest, slug: str, key: str) -> HttpResponseBase
 @require_POST
 @login_required
 def revision_file_withdraw(request: HttpRequest, slug: str, key: str) -> HttpResponse:
-    found = _entry_or_404(request, slug)
+    found = entry_or_404(request, slug)
     if isinstance(found, HttpResponse):
         return found
     revision = pending_revision(user=request.user, entry=found)
@@ -800,7 +753,7 @@ def revision_file_withdraw(request: HttpRequest, slug: str, key: str) -> HttpRes
 @login_required
 def distribution_propose_replace(request: HttpRequest, slug: str, uuid: str) -> HttpResponse:
     """Propose a new file for a distribution (it waits for an élu)."""
-    found = _entry_or_404(request, slug)
+    found = entry_or_404(request, slug)
     if isinstance(found, HttpResponse):
         return found
     entry = found

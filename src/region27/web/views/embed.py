@@ -172,9 +172,9 @@ def _limit(request: HttpRequest) -> int:
 
 @embeddable
 def entry_list_widget(request: HttpRequest) -> HttpResponse:
-    from region27.web.views.catalog import _filters_from
+    from region27.web.views.common import filters_from
 
-    filters, problems = _filters_from(request)
+    filters, problems = filters_from(request)
     entries = entry_list(user=AnonymousUser(), filters=filters)
     query = request.GET.copy()
     for key in ("color", "background", "host", "limit"):

@@ -17,8 +17,8 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from region27.accounts.models import Organisation, Role
 from region27.accounts.policy import Action, can
+from region27.accounts.selectors import writer_organisations
 from region27.catalog.models import Entry
 from region27.catalog.selectors import entry_get
 from region27.core.errors import NotAllowed
@@ -46,7 +46,7 @@ from region27.web.forms_evaluation import (
     IndicatorForm,
     IndicatorImportForm,
 )
-from region27.web.views.common import paginate, too_large_message
+from region27.web.views.common import attach_errors, paginate, too_large_message
 
 MAX_REFUSED_SHOWN = 500
 
@@ -345,13 +345,6 @@ def evaluation_csv(request: HttpRequest, pk: int, table: str) -> HttpResponse:
 # --- Indicators -----------------------------------------------------------------------------
 
 
-def _writer_organisations(user: Any) -> Any:
-    return Organisation.objects.filter(
-        memberships__user_id=getattr(user, "pk", None) or 0,
-        memberships__role__in=[Role.AGENT, Role.ADMIN],
-    ).distinct()
-
-
 def _indicator_or_404(slug: str) -> Indicator:
     indicator = indicator_get(slug=slug)
     if indicator is None:
@@ -371,7 +364,7 @@ def indicator_list_view(request: HttpRequest) -> HttpResponse:
         "evaluation/indicator_list.html",
         {
             "page": page,
-            "can_create": _writer_organisations(request.user).exists(),
+            "can_create": writer_organisations(user=request.user).exists(),
             "nav": "catalog",
         },
     )
@@ -417,7 +410,7 @@ def indicator_values_csv(request: HttpRequest, slug: str) -> StreamingHttpRespon
 
 @login_required
 def indicator_create(request: HttpRequest) -> HttpResponse:
-    organisations = _writer_organisations(request.user)
+    organisations = writer_organisations(user=request.user)
     if not organisations.exists():
         raise NotAllowed(_("Seuls les agents d'une organisation peuvent créer un indicateur."))
     form = IndicatorForm(
@@ -436,7 +429,7 @@ def indicator_create(request: HttpRequest) -> HttpResponse:
                 description=cd["description"],
             )
         except ValidationError as error:
-            _attach(error, form)
+            attach_errors(error, form)
         else:
             messages.success(
                 request, _("Indicateur créé. Vous pouvez maintenant importer ses valeurs.")
@@ -448,14 +441,6 @@ def indicator_create(request: HttpRequest) -> HttpResponse:
         {"form": form, "nav": "catalog"},
         status=400 if request.method == "POST" else 200,
     )
-
-
-def _attach(error: ValidationError, form: Any) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 @login_required
@@ -493,7 +478,7 @@ def indicator_import(request: HttpRequest, slug: str) -> HttpResponse:
                         by=request.user,
                     )
             except ValidationError as error:
-                _attach(error, form)
+                attach_errors(error, form)
             else:
                 status = 200 if report.created else 400
     return render(
@@ -559,7 +544,7 @@ def evaluation_request(request: HttpRequest, slug: str) -> HttpResponse:
                     exclude_poor_fit=cd["exclude_poor_fit"],
                 )
             except ValidationError as error:
-                _attach(error, form)
+                attach_errors(error, form)
             else:
                 messages.success(
                     request, _("Évaluation demandée : elle est calculée en arrière-plan.")

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from region27.accounts.policy import Action, can
+from region27.accounts.selectors import writer_organisations
 from region27.catalog.licences import LICENCES
 from region27.catalog.models import Distribution, Entry
 from region27.core.errors import NotAllowed
@@ -37,8 +38,12 @@ from region27.validation.selectors import (
     schema_version_choices,
     schema_versions_published,
 )
-from region27.web.views.catalog import _entry_or_404, _writer_organisations
-from region27.web.views.common import paginate, too_large_message
+from region27.web.views.common import (
+    attach_errors,
+    entry_or_404,
+    paginate,
+    too_large_message,
+)
 
 ERRORS_PER_PAGE = 100
 PUBLIC_SHOWN_ERRORS = 500
@@ -203,7 +208,7 @@ class PublicValidationForm(forms.Form):
 
 
 def _distribution_or_404(request: HttpRequest, slug: str, uuid: Any) -> tuple[Entry, Distribution]:
-    found = _entry_or_404(request, slug)
+    found = entry_or_404(request, slug)
     if isinstance(found, HttpResponse):
         raise Http404()
     distribution = get_object_or_404(Distribution, entry=found, uuid=uuid)
@@ -441,7 +446,7 @@ def distribution_declare(request: HttpRequest, slug: str, uuid: Any) -> HttpResp
 
 @login_required
 def schema_new(request: HttpRequest) -> HttpResponse:
-    organisations = _writer_organisations(request.user)
+    organisations = writer_organisations(user=request.user)
     if not organisations.exists():
         raise NotAllowed(_("Seuls les agents d'une organisation peuvent publier."))
     form = SchemaForm(
@@ -471,7 +476,7 @@ def schema_new(request: HttpRequest) -> HttpResponse:
                     schema_url=cd["schema_url"],
                 )
             except ValidationError as error:
-                _attach(form, error)
+                attach_errors(error, form)
             else:
                 messages.success(
                     request,
@@ -486,17 +491,9 @@ def schema_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _attach(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
 @login_required
 def schema_version_new(request: HttpRequest, slug: str) -> HttpResponse:
-    found = _entry_or_404(request, slug)
+    found = entry_or_404(request, slug)
     if isinstance(found, HttpResponse):
         return found
     entry = found
@@ -520,7 +517,7 @@ def schema_version_new(request: HttpRequest, slug: str) -> HttpResponse:
                     schema_url=form.cleaned_data["schema_url"],
                 )
             except ValidationError as error:
-                _attach(form, error)
+                attach_errors(error, form)
             else:
                 messages.success(request, _("Version ajoutée."))
                 return redirect(entry.get_absolute_url())
@@ -533,7 +530,7 @@ def schema_version_new(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def schema_version_json(request: HttpRequest, slug: str, version: str) -> HttpResponse:
-    found = _entry_or_404(request, slug)
+    found = entry_or_404(request, slug)
     if isinstance(found, HttpResponse):
         return found
     if found.kind != "schema":
