@@ -222,6 +222,13 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# Every job holds a lease its worker renews (at each progress step and every HEARTBEAT
+# seconds); a job whose lease expired (its worker died) is retried once from the start,
+# then marked failed. The worker looks for expired leases when it starts and every REAP
+# seconds. See core/jobs.py and docs/operations.md.
+REGION27_JOB_LEASE_SECONDS = env.float("REGION27_JOB_LEASE_SECONDS", default=120.0)
+REGION27_JOB_HEARTBEAT_SECONDS = env.float("REGION27_JOB_HEARTBEAT_SECONDS", default=20.0)
+REGION27_JOB_REAP_SECONDS = env.float("REGION27_JOB_REAP_SECONDS", default=30.0)
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
