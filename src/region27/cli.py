@@ -142,9 +142,11 @@ class Supervisor:
             self.web.send_signal(signum)
 
     def run(self) -> int:
-        signal.signal(signal.SIGTERM, self._stop)
-        signal.signal(signal.SIGINT, self._stop)
-        signal.signal(signal.SIGHUP, self._forward)  # gunicorn reloads its workers
+        handlers = {
+            signal.SIGTERM: signal.signal(signal.SIGTERM, self._stop),
+            signal.SIGINT: signal.signal(signal.SIGINT, self._stop),
+            signal.SIGHUP: signal.signal(signal.SIGHUP, self._forward),  # gunicorn reloads
+        }
         if self.worker_command is not None:
             self._start_worker()
         if self.web_command is not None:
@@ -170,6 +172,8 @@ class Supervisor:
                     except subprocess.TimeoutExpired:
                         child.kill()
                         child.wait()
+            for signum, handler in handlers.items():
+                signal.signal(signum, handler)
         return code
 
 
