@@ -263,5 +263,15 @@ REGION27_API_RATE_IP = env.int("REGION27_API_RATE_IP", default=120)
 REGION27_API_RATE_TOKEN = env.int("REGION27_API_RATE_TOKEN", default=600)
 REGION27_API_RATE_WINDOW = env.int("REGION27_API_RATE_WINDOW", default=60)
 REGION27_API_RATE_CACHE = env.str("REGION27_API_RATE_CACHE", default="default")
+# Sign-in: wrong passwords allowed per account and per client address within the window
+# (seconds, from the first failure); then refused until it ends. Password reset: links
+# asked per typed address and per client address per window. 0 disables a limit. Counted
+# in the same cache as the API's limits. See accounts/throttle.py, docs/operations.md.
+REGION27_LOGIN_FAILURES_PER_ACCOUNT = env.int("REGION27_LOGIN_FAILURES_PER_ACCOUNT", default=5)
+REGION27_LOGIN_FAILURES_PER_ADDRESS = env.int("REGION27_LOGIN_FAILURES_PER_ADDRESS", default=20)
+REGION27_LOGIN_WINDOW = env.int("REGION27_LOGIN_WINDOW", default=900)
+REGION27_PASSWORD_RESET_PER_ACCOUNT = env.int("REGION27_PASSWORD_RESET_PER_ACCOUNT", default=3)
+REGION27_PASSWORD_RESET_PER_ADDRESS = env.int("REGION27_PASSWORD_RESET_PER_ADDRESS", default=10)
+REGION27_PASSWORD_RESET_WINDOW = env.int("REGION27_PASSWORD_RESET_WINDOW", default=3600)
 # Behind a reverse proxy that appends the client address to X-Forwarded-For.
 REGION27_API_TRUST_X_FORWARDED_FOR = env.bool("REGION27_API_TRUST_X_FORWARDED_FOR", default=False)
