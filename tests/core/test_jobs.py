@@ -157,7 +157,7 @@ def test_a_validation_interrupted_twice_fails_and_says_why(
         f"/catalogue/{world['dataset'].slug}/fichiers/{run.distribution.uuid}/validation/{run.uuid}/"
     ).content.decode()
     assert "La validation n'a pas pu aboutir" in report
-    assert "interrompu 2 fois" in report and "Relancez-le" in report
+    assert "interrompu 2 fois" in report and "déposez le fichier à nouveau" in report
     entry_page = client.get(world["dataset"].get_absolute_url()).content.decode()
     assert "Validation interrompue" in entry_page
     # A later worker finds nothing left to do.
@@ -183,6 +183,7 @@ def test_an_evaluation_interrupted_twice_fails_on_the_record(
     assert (evaluation.status, evaluation.attempts, evaluation.result) == ("failed", 2, None)
     page = client.get(evaluation.get_absolute_url()).content.decode()
     assert "L'évaluation n'a pas pu aboutir" in page and "interrompu 2 fois" in page
+    assert "demandez une nouvelle évaluation" in page
     actions = list(
         Record.objects.filter(kind="evaluation", object_id=evaluation.pk)
         .order_by("seq")
@@ -218,3 +219,27 @@ def test_the_supervisor_restarts_its_worker_with_a_growing_delay(
     assert "s'est arrêté (code 3) ; relance dans 1 s." in log
     assert "s'est arrêté (code 3) ; relance dans 2 s." in log
     assert "le serveur web s'est arrêté (code 0)." in log
+
+
+@pytest.mark.django_db(transaction=True)  # the worker closes its database connection
+def test_a_queued_job_without_its_task_gets_one(
+    world: dict[str, Any], django_capture_on_commit_callbacks: Capture
+) -> None:
+    """The process that queued it died between the commit and storing the task."""
+    from django.test import override_settings
+    from django_tasks_db.models import DBTaskResult
+
+    backends = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    with override_settings(TASKS=backends):
+        run = _queued_run(world, django_capture_on_commit_callbacks)
+        DBTaskResult.objects.all().delete()  # as if its process had died before storing it
+        assert leases_reap() == []  # not yet: it may still be on its way
+        ValidationRun.objects.filter(pk=run.pk).update(
+            created_at=timezone.now() - dt.timedelta(minutes=5)
+        )
+        assert [(r.pk, r.outcome) for r in leases_reap()] == [(run.pk, "requeued")]
+        assert DBTaskResult.objects.filter(status="READY").count() == 1
+        assert leases_reap() == []  # once is enough
+        call_command("jobs_worker", "--batch", "--no-startup-delay", verbosity=0)
+    run.refresh_from_db()
+    assert (run.status, run.valid, run.attempts) == ("done", True, 1)

@@ -17,7 +17,9 @@ two fields of `LeasedJob`. Its django-tasks task calls, in this order:
 that ran them died: the first time the job is queued again and a new task is enqueued
 (it starts from the beginning); after `MAX_ATTEMPTS` the job kind's `give_up` marks it
 failed with a French reason that its page shows. The django-tasks row the dead worker
-had claimed is marked failed too, so that nothing stays "running".
+had claimed is marked failed too, so that nothing stays "running". A job queued for a
+whole lease with no task waiting for it (its process died between the commit and the
+enqueue) gets a new task.
 
 Each app registers its job kinds with `job_kind_register` from its `tasks` module
 (imported by `job_kinds()`); `core` imports no other app.
@@ -87,10 +89,12 @@ def reap_seconds() -> float:
 
 
 def interrupted_reason() -> str:
+    """The first part of the reason shown on a job given up; its kind's `give_up` adds how
+    to start it again."""
     return _(
         "Le calcul a été interrompu %(n)s fois, le service des tâches de fond s'étant "
-        "arrêté pendant le travail. Rien n'a été enregistré. Relancez-le ; si cela se "
-        "reproduit, prévenez l'équipe technique de la plateforme."
+        "arrêté pendant le travail ; rien n'a été enregistré. Si cela se reproduit, "
+        "prévenez l'équipe technique de la plateforme."
     ) % {"n": MAX_ATTEMPTS}
 
 
@@ -234,7 +238,7 @@ class Reaped:
     kind: str
     pk: int
     attempt: int
-    outcome: str  # "retried" or "failed"
+    outcome: str  # "retried", "failed", or "requeued" (a queued job had no task)
 
 
 def _fail_claimed_tasks(kind: JobKind, pk: int) -> None:
@@ -253,6 +257,37 @@ def _fail_claimed_tasks(kind: JobKind, pk: int) -> None:
 
 def _enqueue_on_commit(kind: JobKind, pk: int) -> None:
     transaction.on_commit(lambda: kind.task.enqueue(pk))
+
+
+def _requeue_orphans(kind: JobKind, now: datetime) -> list[Reaped]:
+    """Queued jobs with no task waiting for them: the process that committed the job died
+    before its task was stored (it is enqueued once the transaction commits). Only with
+    the database backend, the one that keeps tasks; a job is an orphan once it has been
+    queued a whole lease without a task."""
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    if not isinstance(kind.task.get_backend(), DatabaseBackend):
+        return []
+    manager = kind.model._default_manager
+    old = now - timedelta(seconds=lease_seconds())
+    queued = list(manager.filter(status=QUEUED, created_at__lt=old).values_list("pk", "attempts"))
+    if not queued:
+        return []
+    waiting = set(
+        DBTaskResult.objects.filter(
+            status__in=["READY", "RUNNING"],
+            task_path=kind.task_path,
+            args_kwargs__args__0__in=[pk for pk, _attempts in queued],
+        ).values_list("args_kwargs__args__0", flat=True)
+    )
+    found = []
+    for pk, attempts in queued:
+        if pk not in waiting:
+            kind.task.enqueue(pk)
+            log.warning("Tâche %s %s : en attente sans tâche, remise dans la file", kind.name, pk)
+            found.append(Reaped(kind.name, pk, attempts, "requeued"))
+    return found
 
 
 def leases_reap(now: datetime | None = None) -> list[Reaped]:
@@ -287,4 +322,5 @@ def leases_reap(now: datetime | None = None) -> list[Reaped]:
                 "relancée depuis le début" if outcome == "retried" else "abandonnée (échec)",
             )
             done.append(Reaped(kind.name, pk, attempt, outcome))
+        done += _requeue_orphans(kind, now)
     return done

@@ -790,7 +790,7 @@ def evaluation_give_up(evaluation_id: int, attempt: int, reason: str) -> bool:
         "status": EvaluationStatus.FAILED,
         "progress": 100,
         "lease_until": None,
-        "error": reason,
+        "error": " ".join([reason, _("Pour la relancer, demandez une nouvelle évaluation.")]),
         "finished_at": timezone.now(),
     }
     Evaluation.objects.filter(pk=evaluation_id).update(**failed)

@@ -838,7 +838,15 @@ def run_give_up(run_id: int, attempt: int, reason: str) -> bool:
     run.finished_at = timezone.now()
     run.lease_until = None
     run.failure_code = INTERRUPTED
-    run.failure_message = reason
+    run.failure_message = " ".join(
+        [
+            reason,
+            _(
+                "Pour relancer la validation, déposez le fichier à nouveau ou choisissez "
+                "de nouveau son référentiel."
+            ),
+        ]
+    )
     run.save()
     return True
 
