@@ -19,7 +19,7 @@ from django.test import Client
 from django.utils import timezone
 
 from region27.cli import Supervisor
-from region27.core.jobs import LeaseLost, job_kinds, lease_acquire, leases_reap
+from region27.core.jobs import LeasedJob, LeaseLost, job_kinds, lease_acquire, leases_reap
 from region27.evaluation import services as evaluation_services
 from region27.evaluation.models import Evaluation, EvaluationSource
 from region27.evaluation.synthetic import DEPARTEMENTS, synthetic_panel
@@ -78,12 +78,20 @@ def _expire(job: Any) -> None:
     type(job).objects.filter(pk=job.pk).update(lease_until=timezone.now() - dt.timedelta(seconds=1))
 
 
-def test_every_job_kind_is_registered() -> None:
+def test_every_job_kind_is_registered_and_killed_in_a_test() -> None:
+    """A new kind of job (a model with a lease) must register, and join the SIGKILL test."""
+    from django.apps import apps
+
+    from tests.core.test_jobs_worker import JOBS
+
     kinds = job_kinds()
+    leased = {m for m in apps.get_models() if issubclass(m, LeasedJob)}
+    assert {kind.model for kind in kinds.values()} == leased
     assert {name: kind.model for name, kind in kinds.items()} == {
         "validation": ValidationRun,
         "evaluation": Evaluation,
     }
+    assert set(JOBS) == set(kinds)
     assert kinds["validation"].task_path == "region27.validation.tasks.validate_run"
 
 
@@ -240,6 +248,15 @@ def test_a_queued_job_without_its_task_gets_one(
         assert [(r.pk, r.outcome) for r in leases_reap()] == [(run.pk, "requeued")]
         assert DBTaskResult.objects.filter(status="READY").count() == 1
         assert leases_reap() == []  # once is enough
+        # A worker claims the task and dies before taking the job: a lease later, the
+        # job gets a new task, and the claimed one is failed.
+        claimed = DBTaskResult.objects.get()
+        DBTaskResult.objects.filter(pk=claimed.pk).update(
+            status="RUNNING", started_at=timezone.now() - dt.timedelta(minutes=5)
+        )
+        assert [(r.pk, r.outcome) for r in leases_reap()] == [(run.pk, "requeued")]
+        assert DBTaskResult.objects.get(pk=claimed.pk).status == "FAILED"
+        assert DBTaskResult.objects.filter(status="READY").count() == 1
         call_command("jobs_worker", "--batch", "--no-startup-delay", verbosity=0)
     run.refresh_from_db()
     assert (run.status, run.valid, run.attempts) == ("done", True, 1)

@@ -261,7 +261,8 @@ def _enqueue_on_commit(kind: JobKind, pk: int) -> None:
 
 def _requeue_orphans(kind: JobKind, now: datetime) -> list[Reaped]:
     """Queued jobs with no task waiting for them: the process that committed the job died
-    before its task was stored (it is enqueued once the transaction commits). Only with
+    before its task was stored (it is enqueued once the transaction commits), or the
+    worker that claimed the task died before it took the job. Only with
     the database backend, the one that keeps tasks; a job is an orphan once it has been
     queued a whole lease without a task."""
     from django_tasks_db.backend import DatabaseBackend
@@ -274,9 +275,12 @@ def _requeue_orphans(kind: JobKind, now: datetime) -> list[Reaped]:
     queued = list(manager.filter(status=QUEUED, created_at__lt=old).values_list("pk", "attempts"))
     if not queued:
         return []
+    # A task claimed a whole lease ago for a job still queued: its worker died before it
+    # took the job (between django-tasks' claim and `lease_acquire`).
+    alive = models.Q(status="READY") | models.Q(status="RUNNING", started_at__gte=old)
     waiting = set(
         DBTaskResult.objects.filter(
-            status__in=["READY", "RUNNING"],
+            alive,
             task_path=kind.task_path,
             args_kwargs__args__0__in=[pk for pk, _attempts in queued],
         ).values_list("args_kwargs__args__0", flat=True)
@@ -284,6 +288,7 @@ def _requeue_orphans(kind: JobKind, now: datetime) -> list[Reaped]:
     found = []
     for pk, attempts in queued:
         if pk not in waiting:
+            _fail_claimed_tasks(kind, pk)
             kind.task.enqueue(pk)
             log.warning("Tâche %s %s : en attente sans tâche, remise dans la file", kind.name, pk)
             found.append(Reaped(kind.name, pk, attempts, "requeued"))
