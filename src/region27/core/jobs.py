@@ -296,7 +296,8 @@ def _requeue_orphans(kind: JobKind, now: datetime) -> list[Reaped]:
 
 
 def leases_reap(now: datetime | None = None) -> list[Reaped]:
-    """Retry (once) or give up every running job whose lease has expired."""
+    """Retry (once) or give up every running job whose lease has expired; give a new task
+    to every job queued without one."""
     now = now or timezone.now()
     done: list[Reaped] = []
     for kind in job_kinds().values():

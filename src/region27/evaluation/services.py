@@ -890,17 +890,12 @@ def evaluation_execute(*, evaluation_id: int) -> Evaluation | None:
 
     Deterministic: the same inputs and parameters give the same result (recorded by the
     input hash and the software versions)."""
-    evaluation = (
-        Evaluation.objects.select_related("indicator", "experiment__entry")
-        .filter(pk=evaluation_id)
-        .first()
-    )
-    if evaluation is None:
-        return None
     lease = lease_acquire(Evaluation, evaluation_id)
     if lease is None:
-        return None  # taken by another attempt, or already finished
-    evaluation.refresh_from_db()
+        return None  # taken by another attempt, already finished, or removed
+    evaluation = Evaluation.objects.select_related("indicator", "experiment__entry").get(
+        pk=evaluation_id
+    )
     params = evaluation.parameters
     caught: list[str] = []
     try:
