@@ -1,7 +1,8 @@
 """The `region27` command: one entry point for every operation a person runs.
 
-It is a thin front over Django's management commands, plus `serve` (gunicorn)
-and the engines' own commands (`validate`, `evaluate`).
+It is a thin front over Django's management commands, plus `serve` (gunicorn and the
+background worker as child processes, the worker restarted whenever it stops: see
+`Supervisor`) and the engines' own commands (`validate`, `evaluate`).
 """
 
 from __future__ import annotations
@@ -193,7 +194,6 @@ def _serve(args: Sequence[str]) -> int:
     from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "region27.config.settings.prod")
     web = [
         sys.executable,
         "-m",
