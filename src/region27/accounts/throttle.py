@@ -17,6 +17,7 @@ docs/operations.md).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -29,57 +30,64 @@ def _setting(name: str, default: int) -> int:
     return int(getattr(settings, name, default))
 
 
-def _login_throttles() -> tuple[Throttle, Throttle]:
+def _account(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+@dataclass(frozen=True)
+class _Limits:
+    """One throttle per account (the typed address, case-insensitive) and one per client
+    address."""
+
+    account: Throttle
+    address: Throttle
+
+    def wait(self, request: HttpRequest, email: str) -> int:
+        return max(self.account.wait(_account(email)), self.address.wait(client_ip(request)))
+
+    def add(self, request: HttpRequest, email: str) -> None:
+        self.account.add(_account(email))
+        self.address.add(client_ip(request))
+
+
+def _login() -> _Limits:
     window = _setting("REGION27_LOGIN_WINDOW", 900)
-    return (
+    return _Limits(
         Throttle("login-account", _setting("REGION27_LOGIN_FAILURES_PER_ACCOUNT", 5), window),
         Throttle("login-address", _setting("REGION27_LOGIN_FAILURES_PER_ADDRESS", 20), window),
     )
 
 
-def _reset_throttles() -> tuple[Throttle, Throttle]:
+def _reset() -> _Limits:
     window = _setting("REGION27_PASSWORD_RESET_WINDOW", 3600)
-    return (
+    return _Limits(
         Throttle("reset-account", _setting("REGION27_PASSWORD_RESET_PER_ACCOUNT", 3), window),
         Throttle("reset-address", _setting("REGION27_PASSWORD_RESET_PER_ADDRESS", 10), window),
     )
 
 
-def _account(email: str) -> str:
-    return (email or "").strip().lower()
-
-
-def _wait(throttles: tuple[Throttle, Throttle], request: HttpRequest, email: str) -> int:
-    account, address = throttles
-    return max(account.wait(_account(email)), address.wait(client_ip(request)))
-
-
 def login_wait(request: HttpRequest, email: str) -> int:
     """Seconds before this address may try to sign in to this account (0: now)."""
-    return _wait(_login_throttles(), request, email)
+    return _login().wait(request, email)
 
 
 def login_failed(request: HttpRequest, email: str) -> None:
-    account, address = _login_throttles()
-    account.add(_account(email))
-    address.add(client_ip(request))
+    _login().add(request, email)
 
 
 def login_succeeded(email: str) -> None:
     """The account's failures are forgotten; the address's are not (they may concern
     other accounts)."""
-    _login_throttles()[0].clear(_account(email))
+    _login().account.clear(_account(email))
 
 
 def reset_wait(request: HttpRequest, email: str) -> int:
     """Seconds before another reset link may be asked for this address (0: now)."""
-    return _wait(_reset_throttles(), request, email)
+    return _reset().wait(request, email)
 
 
 def reset_requested(request: HttpRequest, email: str) -> None:
-    account, address = _reset_throttles()
-    account.add(_account(email))
-    address.add(client_ip(request))
+    _reset().add(request, email)
 
 
 def wait_message(seconds: int) -> str:
