@@ -146,7 +146,9 @@ WRITE_CALLS = {
 NOT_PUBLIC_ELSEWHERE: dict[str, set[str]] = {
     # Deletes, after commit, stored files nothing points to any more; called inside
     # `catalog.services.distribution_remove`, whose record covers the removal.
-    "region27.validation.services": {"distribution_files_release"},
+    # `run_give_up` marks failed a run whose worker died twice: it publishes no file (a
+    # run's outcome reaches the journal only through the file it publishes).
+    "region27.validation.services": {"distribution_files_release", "run_give_up"},
     "region27.catalog.services": {"stored_file_purge"},
 }
 

@@ -9,6 +9,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from region27.core.jobs import LeasedJob
 from region27.territories.models import Level
 
 PERIOD_RE = r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$"
@@ -147,7 +148,7 @@ class EvaluationStatus(models.TextChoices):
     FAILED = "failed", _("Échec")
 
 
-class Evaluation(models.Model):
+class Evaluation(LeasedJob):
     """One synthetic-control run: its inputs (an indicator, or a stored panel), parameters,
     status, result (the engine's `to_dict()`) and reproducibility record."""
 

@@ -25,6 +25,7 @@ from region27.accounts.policy import Action, can, role_in
 from region27.catalog.models import Distribution, Entry
 from region27.catalog.services import record_change as catalog_record
 from region27.core.errors import NotAllowed
+from region27.core.jobs import Lease, LeaseLost, heartbeat, lease_acquire, lease_stale
 from region27.evaluation.models import (
     Evaluation,
     EvaluationSource,
@@ -763,19 +764,54 @@ def _panel_inputs(evaluation: Evaluation) -> _Inputs:
     )
 
 
-def _set_progress(evaluation: Evaluation, progress: int, **fields: Any) -> None:
+def _set_progress(lease: Lease, evaluation: Evaluation, progress: int, **fields: Any) -> None:
+    """Write the progress (and `fields`) while this attempt holds the evaluation, renewing
+    its lease; `LeaseLost` otherwise."""
+    lease.renew(progress=progress, **fields)
     evaluation.progress = progress
     for k, v in fields.items():
         setattr(evaluation, k, v)
-    evaluation.save(update_fields=["progress", *fields])
 
 
 @transaction.atomic
-def _finish(evaluation: Evaluation, *, action: str, **fields: Any) -> None:
-    """The outcome and its journal record commit together (the run itself is done by the
-    platform: the record's actor is `system`)."""
-    _set_progress(evaluation, 100, **fields)
+def _finish(evaluation: Evaluation, *, lease: Lease, action: str, **fields: Any) -> bool:
+    """The outcome and its journal record commit together, only while this attempt holds
+    the evaluation (the run itself is done by the platform: the record's actor is
+    `system`)."""
+    locked = Evaluation.objects.select_for_update().filter(pk=evaluation.pk).first()
+    if locked is None or not lease.holds(locked):
+        return False
+    fields = {"progress": 100, "lease_until": None, **fields}
+    Evaluation.objects.filter(pk=evaluation.pk).update(**fields)
+    for k, v in fields.items():
+        setattr(evaluation, k, v)
     _journal_evaluation(evaluation.pk, action=action, by=None)
+    return True
+
+
+# Cleared when an evaluation is started again from the beginning.
+RETRY_RESET: dict[str, Any] = {"input_hash": "", "versions": {}, "result": None, "error": ""}
+
+
+@transaction.atomic
+def evaluation_give_up(evaluation_id: int, attempt: int, reason: str) -> bool:
+    """Mark an evaluation whose runner stopped `MAX_ATTEMPTS` times as failed, with
+    `reason`, on the journal (called by `core.jobs.leases_reap`)."""
+    locked = Evaluation.objects.select_for_update().filter(pk=evaluation_id).first()
+    if locked is None or not lease_stale(locked, attempt):
+        return False
+    # What the interrupted attempt wrote on its way (input hash, versions) is no outcome.
+    failed = {
+        **RETRY_RESET,
+        "status": EvaluationStatus.FAILED,
+        "progress": 100,
+        "lease_until": None,
+        "error": " ".join([reason, _("Pour la relancer, demandez une nouvelle évaluation.")]),
+        "finished_at": timezone.now(),
+    }
+    Evaluation.objects.filter(pk=evaluation_id).update(**failed)
+    _journal_evaluation(evaluation_id, action="update", by=None)
+    return True
 
 
 MIN_IN_TIME_PRE = 3  # periods before the fake start, as the engine requires
@@ -870,18 +906,17 @@ def evaluation_execute(*, evaluation_id: int) -> Evaluation | None:
 
     Deterministic: the same inputs and parameters give the same result (recorded by the
     input hash and the software versions)."""
-    evaluation = (
-        Evaluation.objects.select_related("indicator", "experiment__entry")
-        .filter(pk=evaluation_id)
-        .first()
+    lease = lease_acquire(Evaluation, evaluation_id)
+    if lease is None:
+        return None  # taken by another attempt, already finished, or removed
+    evaluation = Evaluation.objects.select_related("indicator", "experiment__entry").get(
+        pk=evaluation_id
     )
-    if evaluation is None:
-        return None
-    _set_progress(evaluation, 5, status=EvaluationStatus.RUNNING, started_at=timezone.now())
     params = evaluation.parameters
     caught: list[str] = []
     try:
-        with warnings.catch_warnings(record=True) as record:
+        with heartbeat(lease), warnings.catch_warnings(record=True) as record:
+            _set_progress(lease, evaluation, 5)
             warnings.simplefilter("always")
             inputs = (
                 _indicator_inputs(evaluation)
@@ -907,7 +942,9 @@ def evaluation_execute(*, evaluation_id: int) -> Evaluation | None:
                     "preselect": params.get("preselect"),
                 },
             )
-            _set_progress(evaluation, 20, input_hash=rec.input_hash, versions=dict(rec.versions))
+            _set_progress(
+                lease, evaluation, 20, input_hash=rec.input_hash, versions=dict(rec.versions)
+            )
             placebo_dict: dict[str, Any] | None = None
             placebo_gaps: dict[str, list[float]] = {}
             if params.get("placebos"):
@@ -936,16 +973,19 @@ def evaluation_execute(*, evaluation_id: int) -> Evaluation | None:
                     options=options,
                     reference_weights=params.get("reference_weights") or None,
                 )
-            _set_progress(evaluation, 80)
+            _set_progress(lease, evaluation, 80)
             robustness = (
                 _robustness(inputs, engine_params, options, res)
                 if params.get("robustness", True)
                 else None
             )
             caught = sorted({str(w.message) for w in record})
+    except LeaseLost:
+        return None  # taken back after its lease expired: the other attempt writes
     except EvaluationError as exc:
         _finish(
             evaluation,
+            lease=lease,
             action="update",
             status=EvaluationStatus.FAILED,
             error=exc.message,
@@ -955,6 +995,7 @@ def evaluation_execute(*, evaluation_id: int) -> Evaluation | None:
     except Exception:
         _finish(
             evaluation,
+            lease=lease,
             action="update",
             status=EvaluationStatus.FAILED,
             error=_("Erreur interne pendant le calcul."),
@@ -980,6 +1021,7 @@ def evaluation_execute(*, evaluation_id: int) -> Evaluation | None:
     )
     _finish(
         evaluation,
+        lease=lease,
         action="publish",
         status=EvaluationStatus.DONE,
         result=evaluation.result,

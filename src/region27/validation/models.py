@@ -12,6 +12,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from region27.core.jobs import INTERRUPTED, LeasedJob
+
 SCHEMA_NAME_RE = r"^[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)*$"
 
 
@@ -131,7 +133,7 @@ def _candidate_path(instance: ValidationRun, filename: str) -> str:
     return f"distributions/{uuid.uuid4().hex}/{filename.rsplit('/', 1)[-1]}"
 
 
-class ValidationRun(models.Model):
+class ValidationRun(LeasedJob):
     """The validation of one file of a distribution against its declared schema.
 
     A first upload is validated where it is (`file` is the distribution's file).
@@ -199,6 +201,11 @@ class ValidationRun(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (RunStatus.DONE, RunStatus.FAILED)
+
+    @property
+    def interrupted(self) -> bool:
+        """Given up after its runner stopped twice (not a problem of the file)."""
+        return self.status == RunStatus.FAILED and self.failure_code == INTERRUPTED
 
     @property
     def conforms(self) -> bool:

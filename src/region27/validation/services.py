@@ -40,6 +40,7 @@ from region27.core.files import (
     sha256_of,
 )
 from region27.core.hashing import canonical_json
+from region27.core.jobs import INTERRUPTED, Lease, LeaseLost, heartbeat, lease_acquire, lease_stale
 from region27.validation.engine import EngineInputError, Limits, Report, load_schema, validate
 from region27.validation.engine.fetch import fetch_url
 from region27.validation.models import (
@@ -776,14 +777,13 @@ def max_errors() -> int | None:
 def run_execute(*, run_id: int) -> ValidationRun | None:
     """Validate the run's file against its schema version and store the report.
 
-    Not atomic as a whole: the status and progress are written as the work goes,
-    so that the report page can show them; the result is written in one transaction.
+    Not atomic as a whole: the progress is written as the work goes (renewing the run's
+    lease, see `core.jobs`), so that the report page can show it; the result is written
+    in one transaction, only while this attempt still holds the run.
     """
-    updated = ValidationRun.objects.filter(
-        pk=run_id, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]
-    ).update(status=RunStatus.RUNNING, started_at=timezone.now(), progress=0)
-    if not updated:
-        return None  # already done, or deleted with its distribution
+    lease = lease_acquire(ValidationRun, run_id)
+    if lease is None:
+        return None  # taken by another attempt, already done, or deleted with its distribution
     run = ValidationRun.objects.select_related("schema_version").get(pk=run_id)
     last = [0]
 
@@ -793,20 +793,24 @@ def run_execute(*, run_id: int) -> ValidationRun | None:
         pct = min(99, int(done * 100 / total))
         if pct >= last[0] + 5:
             last[0] = pct
-            # Only while running: a run superseded meanwhile keeps its final state.
-            ValidationRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(progress=pct)
+            # Only while this attempt holds the run: a run superseded meanwhile, or taken
+            # back after its lease expired, keeps its state (LeaseLost stops the work).
+            lease.renew(progress=pct)
 
     report: Report | None = None
     failure: EngineInputError | None = None
     source = _open_stored(run.file_name)
     try:
-        report = validate(
-            source,
-            run.schema_version.descriptor,
-            max_errors=max_errors(),
-            progress=progress,
-            limits=engine_limits(),
-        )
+        with heartbeat(lease):
+            report = validate(
+                source,
+                run.schema_version.descriptor,
+                max_errors=max_errors(),
+                progress=progress,
+                limits=engine_limits(),
+            )
+    except LeaseLost:
+        return None
     except EngineInputError as error:
         failure = error
     except Exception as error:
@@ -818,18 +822,47 @@ def run_execute(*, run_id: int) -> ValidationRun | None:
     finally:
         if hasattr(source, "close"):
             source.close()
-    return _run_finish(run_id=run_id, report=report, failure=failure)
+    return _run_finish(run_id=run_id, lease=lease, report=report, failure=failure)
+
+
+@transaction.atomic
+def run_give_up(run_id: int, attempt: int, reason: str) -> bool:
+    """Mark a run whose runner stopped `MAX_ATTEMPTS` times as failed, with `reason`
+    (called by `core.jobs.leases_reap`). A replacement file is not published."""
+    run = _lock_for_run(run_id)
+    if run is None or not lease_stale(run, attempt):
+        return False
+    run.status = RunStatus.FAILED
+    run.progress = 100
+    run.valid = False
+    run.finished_at = timezone.now()
+    run.lease_until = None
+    run.failure_code = INTERRUPTED
+    run.failure_message = " ".join(
+        [
+            reason,
+            _(
+                "Pour relancer la validation, déposez le fichier à nouveau ou choisissez "
+                "de nouveau son référentiel."
+            ),
+        ]
+    )
+    run.save()
+    return True
 
 
 @transaction.atomic
 def _run_finish(
-    *, run_id: int, report: Report | None, failure: EngineInputError | None
+    *, run_id: int, lease: Lease, report: Report | None, failure: EngineInputError | None
 ) -> ValidationRun | None:
     run = _lock_for_run(run_id)
     if run is None:
         return None
-    if run.decision == Decision.SUPERSEDED:
-        return run  # a newer file replaced this one while it was being validated
+    if not lease.holds(run):
+        # A newer file replaced this one while it was being validated, or the lease
+        # expired and another attempt took the run back.
+        return run
+    run.lease_until = None
     run.finished_at = timezone.now()
     run.progress = 100
     run.engine_version = engine_version()

@@ -6,8 +6,11 @@ from typing import Any
 
 from django.conf import settings
 from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
+from ninja.operation import Operation
 
 from region27.api.v1 import entries, journal, problems, reference, search, validation
+from region27.api.v1.auth import anonymous
 from region27.api.v1.parser import StrictJSONParser
 from region27.api.v1.problems import CONTENT_TYPE
 
@@ -16,18 +19,33 @@ The JSON API of region27: entries of every kind (datasets, studies, software, se
 failure reports, kits…), organisations, territories (INSEE's COG), themes, licences,
 search with facets, and the public journal.
 
-* Reads are public (CORS open). Send a personal token (created on your account page)
-  as `Authorization: Bearer <token>` or `X-API-KEY: <token>` to see your organisations'
-  drafts and to write; a token acts with your roles.
+* Reads are public (CORS open; their `security` lists `{}` first: no token needed).
+  Send a personal token (created on your account page) as `Authorization: Bearer
+  <token>` or `X-API-KEY: <token>` to see your organisations' drafts and to write; a
+  token acts with your roles.
 * Every list answers `{data, page, page_size, total, next_page, previous_page}`.
 * Every error is an RFC 9457 problem document (`application/problem+json`).
 * Rate limits per token and per IP address: `429` with `Retry-After`.
 """
 
 
+class _Schema(OpenAPISchema):
+    def operation_security(self, operation: Operation) -> list[dict[str, Any]] | None:
+        """Public reads (their auth accepts `anonymous`) declare the tokens optional: the
+        empty requirement `{}` first, so that generated clients call them without one."""
+        security = super().operation_security(operation)
+        if security is not None and anonymous in operation.auth_callbacks:
+            return [{}, *security]
+        return security
+
+
 class Region27API(NinjaAPI):
-    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
-        schema = super().get_openapi_schema(*args, **kwargs)
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        schema = _Schema(self, path_prefix)
         for path_item in schema.get("paths", {}).values():
             for operation in path_item.values():
                 if not isinstance(operation, dict):

@@ -7,7 +7,6 @@ REGION27_API_RATE_CACHE): per token when a valid token is sent, else per client 
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from region27.api.v1.auth import refusal, resolve
-from region27.api.v1.problems import CONTENT_TYPE, problem_response
+from region27.api.v1.problems import as_problem, problem_response
 from region27.core.ratelimit import client_ip, hit
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -44,29 +43,6 @@ def _preflight(request: HttpRequest) -> HttpResponse:
     response["Access-Control-Allow-Headers"] = "Authorization, X-API-KEY, Accept, Content-Type"
     response["Access-Control-Max-Age"] = "86400"
     return response
-
-
-def _as_problem(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    """Any error answer that is not already a problem document becomes one."""
-    if response.status_code < 400 or response.get("Content-Type", "").startswith(CONTENT_TYPE):
-        return response
-    detail = ""
-    if response.status_code == 405:
-        detail = _("Méthode %(m)s non permise ici (permises : %(a)s).") % {
-            "m": request.method,
-            "a": response.get("Allow", ""),
-        }
-    else:
-        try:
-            payload = json.loads(response.content or b"{}")
-            detail = str(payload.get("detail", "")) if isinstance(payload, dict) else ""
-        except (ValueError, UnicodeDecodeError):
-            detail = ""
-    converted = problem_response(request, response.status_code, "http-error", detail)
-    for header in ("Allow", "Retry-After", "WWW-Authenticate"):
-        if response.has_header(header):
-            converted[header] = response[header]
-    return converted
 
 
 def _reject_nul(request: HttpRequest) -> HttpResponse | None:
@@ -115,7 +91,7 @@ def gateway(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
                     title=problem.title,
                     headers=problem.headers,
                 )
-            response = _as_problem(request, response)
+            response = as_problem(request, response)
         if limit > 0:
             response["RateLimit-Limit"] = str(limit)
             response["RateLimit-Remaining"] = str(remaining)

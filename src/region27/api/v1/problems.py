@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -79,6 +80,55 @@ def problem_response(
 def _location(loc: Any) -> str:
     parts = [str(p) for p in (loc or ())]
     return ".".join(parts)
+
+
+def as_problem(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Any error answer that is not already a problem document becomes one (keeping the
+    headers a client acts on)."""
+    if response.status_code < 400 or response.get("Content-Type", "").startswith(CONTENT_TYPE):
+        return response
+    detail = ""
+    if response.status_code == 405:
+        detail = _("Méthode %(m)s non permise ici (permises : %(a)s).") % {
+            "m": request.method,
+            "a": response.get("Allow", ""),
+        }
+    elif response.status_code == 404:
+        detail = _("Aucune opération de l'API à cette adresse.")
+    elif response.status_code == 400:
+        detail = _("Requête invalide : vérifiez l'adresse, ses paramètres et l'en-tête Host.")
+    elif response.status_code >= 500:
+        detail = _("Erreur interne : elle est enregistrée dans les journaux du serveur.")
+    elif response.get("Content-Type", "").startswith("application/json"):
+        try:
+            payload = json.loads(response.content or b"{}")
+            detail = str(payload.get("detail", "")) if isinstance(payload, dict) else ""
+        except (ValueError, UnicodeDecodeError):
+            detail = ""
+    converted = problem_response(request, response.status_code, "http-error", detail)
+    for header in ("Allow", "Retry-After", "WWW-Authenticate"):
+        if response.has_header(header):
+            converted[header] = response[header]
+    return converted
+
+
+def is_api_path(path: str) -> bool:
+    return path == "/api/1" or path.startswith("/api/1/")
+
+
+class ProblemMiddleware:
+    """The outermost middleware: under /api/1/, an error answered by anything else than
+    the API's own views (Django's 404/400/500 handlers, a refused Host, a request the
+    URL patterns cannot route, a middleware's refusal) is a problem document too."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if is_api_path(request.path) and not request.path.startswith("/api/1/docs/"):
+            return as_problem(request, response)
+        return response
 
 
 def validation_errors(error: DjangoValidationError) -> list[dict[str, str]]:

@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: every error under /api/1/ is a problem document, whoever answered it.
+    "region27.api.v1.problems.ProblemMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "region27.web.middleware.NulCookieMiddleware",
@@ -222,6 +224,13 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# Every job holds a lease its worker renews (at each progress step and every HEARTBEAT
+# seconds); a job whose lease expired (its worker died) is retried once from the start,
+# then marked failed. The worker looks for expired leases when it starts and every REAP
+# seconds. See core/jobs.py and docs/operations.md.
+REGION27_JOB_LEASE_SECONDS = env.float("REGION27_JOB_LEASE_SECONDS", default=120.0)
+REGION27_JOB_HEARTBEAT_SECONDS = env.float("REGION27_JOB_HEARTBEAT_SECONDS", default=20.0)
+REGION27_JOB_REAP_SECONDS = env.float("REGION27_JOB_REAP_SECONDS", default=30.0)
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
@@ -256,5 +265,15 @@ REGION27_API_RATE_IP = env.int("REGION27_API_RATE_IP", default=120)
 REGION27_API_RATE_TOKEN = env.int("REGION27_API_RATE_TOKEN", default=600)
 REGION27_API_RATE_WINDOW = env.int("REGION27_API_RATE_WINDOW", default=60)
 REGION27_API_RATE_CACHE = env.str("REGION27_API_RATE_CACHE", default="default")
+# Sign-in: wrong passwords allowed per account and per client address within the window
+# (seconds, from the first failure); then refused until it ends. Password reset: links
+# asked per typed address and per client address per window. 0 disables a limit. Counted
+# in the same cache as the API's limits. See accounts/throttle.py, docs/operations.md.
+REGION27_LOGIN_FAILURES_PER_ACCOUNT = env.int("REGION27_LOGIN_FAILURES_PER_ACCOUNT", default=5)
+REGION27_LOGIN_FAILURES_PER_ADDRESS = env.int("REGION27_LOGIN_FAILURES_PER_ADDRESS", default=20)
+REGION27_LOGIN_WINDOW = env.int("REGION27_LOGIN_WINDOW", default=900)
+REGION27_PASSWORD_RESET_PER_ACCOUNT = env.int("REGION27_PASSWORD_RESET_PER_ACCOUNT", default=3)
+REGION27_PASSWORD_RESET_PER_ADDRESS = env.int("REGION27_PASSWORD_RESET_PER_ADDRESS", default=10)
+REGION27_PASSWORD_RESET_WINDOW = env.int("REGION27_PASSWORD_RESET_WINDOW", default=3600)
 # Behind a reverse proxy that appends the client address to X-Forwarded-For.
 REGION27_API_TRUST_X_FORWARDED_FOR = env.bool("REGION27_API_TRUST_X_FORWARDED_FOR", default=False)

@@ -19,8 +19,11 @@ from .base import DATA_DIR
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="region27-test-media-"))
-atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
+if os.environ.get("REGION27_TEST_MEDIA_ROOT"):  # shared with a test's worker process
+    MEDIA_ROOT = Path(os.environ["REGION27_TEST_MEDIA_ROOT"])
+else:
+    MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="region27-test-media-"))
+    atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
@@ -33,4 +36,16 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 REGION27_REFUSE_DEMO_ACCOUNTS = False
 # Tasks run at once, in the test's thread (the database backend is tested on its own).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# A test that runs a real worker (tests/core/test_jobs.py) sets REGION27_TEST_TASKS_BACKEND for
+# its subprocesses, with short leases.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "REGION27_TEST_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"
+        ),
+        "QUEUES": ["default"],
+    }
+}
+# No heartbeat thread in the test's own process: it would hold a second connection to a
+# database the test keeps in a transaction (progress steps still renew the lease).
+REGION27_JOB_HEARTBEAT_SECONDS = float(os.environ.get("REGION27_JOB_HEARTBEAT_SECONDS", "0"))

@@ -17,14 +17,44 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from region27.accounts import services
+from region27.accounts import services, throttle
 from region27.accounts.models import User
 from region27.web.forms import DeleteAccountForm, ProfileForm, RegisterForm
 
 
+def _too_many(response: HttpResponse, wait: int) -> HttpResponse:
+    response.status_code = 429
+    response["Retry-After"] = str(wait)
+    return response
+
+
 class LoginView(auth_views.LoginView):
+    """Sign-in, with its failures counted per account and per address
+    (`accounts.throttle`): over the limit, even the right password is refused until the
+    window ends, with a 429 and the form saying when to try again."""
+
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        email = str(request.POST.get("username", ""))
+        wait = throttle.login_wait(request, email)
+        if wait:
+            # An unbound form: the password is not even checked.
+            form = self.get_form_class()(request, initial={"username": email[:254]})
+            context = self.get_context_data(form=form, throttled=throttle.wait_message(wait))
+            return _too_many(self.render_to_response(context), wait)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        throttle.login_succeeded(form.get_user().email)
+        return super().form_valid(form)
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        email = str(self.request.POST.get("username", ""))
+        if email.strip() and self.request.POST.get("password"):
+            throttle.login_failed(self.request, email)
+        return super().form_invalid(form)
 
 
 @require_POST
@@ -143,6 +173,14 @@ class PasswordResetView(auth_views.PasswordResetView):
         return super().get_context_data(**kwargs)
 
     def form_valid(self, form: Any) -> HttpResponse:
+        """Reset links are limited per typed address and per client address
+        (`accounts.throttle`); over the limit, a 429 and the form says when to retry."""
+        email = form.cleaned_data["email"]
+        wait = throttle.reset_wait(self.request, email)
+        if wait:
+            form.add_error(None, throttle.wait_message(wait))
+            return _too_many(self.form_invalid(form), wait)
+        throttle.reset_requested(self.request, email)
         self.extra_email_context = {"site_name": settings.SITE_NAME}
         return super().form_valid(form)
 
