@@ -165,6 +165,22 @@ def _calls(node: ast.AST) -> set[str]:
     return names
 
 
+def _services_modules() -> dict[str, list[Any]]:
+    """Every `services` module of region27, or the modules of a `services` package."""
+    found: dict[str, list[Any]] = {}
+    for info in pkgutil.walk_packages(region27.__path__, "region27."):
+        head, _sep, _tail = info.name.partition(".services")
+        if _sep and (not _tail or _tail.startswith(".")):
+            found.setdefault(head + ".services", []).append(importlib.import_module(info.name))
+    return found
+
+
+def test_services_packages_are_walked() -> None:
+    """A services module split into a package is still walked, part by part."""
+    parts = {m.__name__ for m in _services_modules()["region27.evaluation.services"]}
+    assert "region27.evaluation.services.evaluations" in parts
+
+
 def test_every_service_is_classified() -> None:
     """Services of other apps: each public function that writes must reach the journal
     (through `catalog.services._record` or a journal service, directly or through the
@@ -176,13 +192,16 @@ def test_every_service_is_classified() -> None:
     }
     known = {"region27.accounts.services", "region27.catalog.services"}
     problems = []
-    for info in pkgutil.walk_packages(region27.__path__, "region27."):
-        if not info.name.endswith(".services") or info.name in known | NOT_PUBLIC_MODULES:
+    for name, modules in _services_modules().items():
+        if name in known | NOT_PUBLIC_MODULES:
             continue
-        module = importlib.import_module(info.name)
-        tree = ast.parse(inspect.getsource(module))
-        functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
-        calls = {name: _calls(fn) for name, fn in functions.items()}
+        # One call graph for the whole module or package (its parts call each other).
+        calls: dict[str, set[str]] = {}
+        for module in modules:
+            tree = ast.parse(inspect.getsource(module))
+            for node in tree.body:
+                if isinstance(node, ast.FunctionDef):
+                    calls[node.name] = _calls(node)
 
         def reaches(
             name: str,
@@ -198,11 +217,12 @@ def test_every_service_is_classified() -> None:
                 reaches(c, targets, seen, calls) for c in direct if c in calls
             )
 
-        for name in _public_services(module):
-            journaled = reaches(name, JOURNAL_CALLS | walked, set())
-            writes = reaches(name, WRITE_CALLS, set())
-            if writes and not journaled and name not in NOT_PUBLIC_ELSEWHERE.get(info.name, ()):
-                problems.append(f"{info.name}.{name} writes without a journal record")
+        for module in modules:
+            for service in _public_services(module):
+                journaled = reaches(service, JOURNAL_CALLS | walked, set())
+                writes = reaches(service, WRITE_CALLS, set())
+                if writes and not journaled and service not in NOT_PUBLIC_ELSEWHERE.get(name, ()):
+                    problems.append(f"{name}.{service} writes without a journal record")
     assert not problems, problems
 
 

@@ -107,8 +107,10 @@ def test_large_imports_are_bounded(db: Any, monkeypatch: Any, settings: Any) -> 
 
     factories.territory(Level.DEPARTEMENT, code="29", name="Finistère")
     indicator = services.indicator_create(name="Chômage", level=Level.DEPARTEMENT)
-    monkeypatch.setattr(services, "IMPORT_BATCH", 3)
-    monkeypatch.setattr(services, "KEEP_REFUSED", 4)
+    from region27.evaluation.services import indicators as indicator_services
+
+    monkeypatch.setattr(indicator_services, "IMPORT_BATCH", 3)
+    monkeypatch.setattr(indicator_services, "KEEP_REFUSED", 4)
     good = "".join(f"29;{year};{year - 1999}\n" for year in range(2000, 2011))
     bad = "".join(f"99;{year};1\n" for year in range(2000, 2010))
     report = services.indicator_import_csv(

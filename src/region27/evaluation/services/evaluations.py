@@ -1,14 +1,11 @@
-"""Every write of the evaluation app: indicators and their import, experiment phases and
-indicators, and evaluations (requested, run in the background, stored with their record)."""
+"""Evaluations: requested, run in the background under a lease, stored with their record."""
 
 from __future__ import annotations
 
-import csv
 import io
-import math
 import warnings
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -16,14 +13,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
-from region27.accounts.models import Organisation
-from region27.accounts.policy import Action, can, role_in
-from region27.catalog.models import Distribution, Entry
-from region27.catalog.services import record_change as catalog_record
+from region27.accounts.policy import Action, can
 from region27.core.errors import NotAllowed
 from region27.core.jobs import Lease, LeaseLost, heartbeat, lease_acquire, lease_stale
 from region27.evaluation.models import (
@@ -31,7 +23,6 @@ from region27.evaluation.models import (
     EvaluationSource,
     EvaluationStatus,
     ExperimentDetail,
-    ExperimentPhase,
     Indicator,
     IndicatorValue,
 )
@@ -41,13 +32,7 @@ from region27.evaluation.periods import (
     period_label,
     period_of_date,
 )
-from region27.evaluation.snapshots import (
-    EVALUATION_KIND,
-    INDICATOR_KIND,
-    evaluation_organisation,
-    evaluation_snapshot,
-    indicator_snapshot,
-)
+from region27.evaluation.services.records import journal_evaluation
 from region27.evaluation.stats import (
     EvaluationError,
     Panel,
@@ -64,461 +49,8 @@ from region27.evaluation.stats import (
     run_record,
     twfe,
 )
-from region27.territories.models import Territory
 
 TREATED_POOLED = "__traites__"
-
-
-# --- The public journal ---------------------------------------------------------------------
-
-
-def _journal_indicator(indicator: Indicator, *, action: str, by: Any) -> None:
-    from region27.journal.services import journal_record_state
-
-    journal_record_state(
-        kind=INDICATOR_KIND,
-        object_id=indicator.pk,
-        content=indicator_snapshot(indicator),
-        action=action,
-        by=by,
-        organisation_id=indicator.organisation_id,
-        role=_role(by, indicator.organisation),
-    )
-
-
-def _journal_evaluation(evaluation_id: int, *, action: str, by: Any) -> None:
-    """Recorded from the stored row, so that the hash is that of what `verify` reads."""
-    from region27.journal.services import journal_record_state
-
-    stored = Evaluation.objects.select_related("experiment__entry__organisation").get(
-        pk=evaluation_id
-    )
-    organisation = stored.experiment.entry.organisation if stored.experiment is not None else None
-    journal_record_state(
-        kind=EVALUATION_KIND,
-        object_id=stored.pk,
-        content=evaluation_snapshot(stored),
-        action=action,
-        by=by,
-        organisation_id=evaluation_organisation(stored),
-        role=_role(by, organisation),
-    )
-
-
-def _role(by: Any, organisation: Organisation | None) -> str:
-    if by is None:
-        return ""
-    return str(role_in(by, organisation) or "")
-
-
-def _require_indicator_rights(by: Any, organisation: Organisation | None) -> None:
-    """Agents and admins of the indicator's organisation; platform indicators
-    (no organisation) only from the command line (`by=None`)."""
-    if by is None:
-        return
-    if organisation is None or not can(by, Action.ENTRY_CREATE, organisation):
-        raise NotAllowed()
-
-
-# --- Indicators -----------------------------------------------------------------------------
-
-
-@transaction.atomic
-def indicator_create(
-    *,
-    name: str,
-    level: str,
-    unit: str = "",
-    source: str = "",
-    description: str = "",
-    slug: str = "",
-    organisation: Organisation | None = None,
-    by: Any = None,
-) -> Indicator:
-    """A new indicator, maintained by `organisation` (None: a platform indicator, created
-    from the command line with `by=None`)."""
-    _require_indicator_rights(by, organisation)
-    indicator = Indicator(
-        name=name.strip(),
-        slug=slugify(slug)[:120] if slug else _free_slug(name),
-        unit=unit.strip(),
-        source=source.strip(),
-        description=description,
-        level=level,
-        organisation=organisation,
-    )
-    indicator.full_clean()
-    indicator.save()
-    _journal_indicator(indicator, action="create", by=by)
-    return indicator
-
-
-def _free_slug(name: str) -> str:
-    """The slug of `name`, numbered (`-2`, `-3`...) if another indicator has it."""
-    base = slugify(name)[:110] or "indicateur"
-    taken = set(Indicator.objects.filter(slug__startswith=base).values_list("slug", flat=True))
-    taken.add("nouveau")  # /indicateurs/nouveau/ is the creation form
-    candidate, n = base, 1
-    while candidate in taken:
-        n += 1
-        candidate = f"{base}-{n}"
-    return candidate
-
-
-# Marked for translation here, translated where they are shown.
-REFUSAL_REASONS = {
-    "unknown_territory": gettext_noop("code de territoire inconnu"),
-    "duplicate": gettext_noop("doublon"),
-    "non_numeric": gettext_noop("valeur non numérique"),
-    "invalid_period": gettext_noop("période mal écrite (attendu : 2019, 2019-Q2 ou 2019-03)"),
-    "out_of_range_period": gettext_noop("période hors limites"),
-    "mixed_granularity": gettext_noop("période d'une autre fréquence que les autres"),
-    "missing_column": gettext_noop("colonne manquante"),
-    "unknown_column": gettext_noop("colonne ignorée : ni un code, ni un libellé, ni une période"),
-}
-
-
-@dataclass
-class RefusedRow:
-    line: int
-    reason: str
-    value: str
-
-    @property
-    def message(self) -> str:
-        return _(REFUSAL_REASONS[self.reason])
-
-
-@dataclass
-class ImportReport:
-    """Values stored, and the refused cells: every one counted by reason, the first
-    `KEEP_REFUSED` kept with their line and content (memory stays bounded)."""
-
-    created: int = 0
-    refused: list[RefusedRow] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
-
-    def refuse(self, line: int, reason: str, value: str) -> None:
-        self.counts[reason] = self.counts.get(reason, 0) + 1
-        if len(self.refused) < KEEP_REFUSED:
-            self.refused.append(RefusedRow(line, reason, value[:200]))
-
-    @property
-    def refused_total(self) -> int:
-        return sum(self.counts.values())
-
-    def reasons(self) -> dict[str, int]:
-        return dict(self.counts)
-
-
-KEEP_REFUSED = 1000
-IMPORT_BATCH = 2000
-
-
-_CODE_COLS = ("code", "territoire", "code_territoire", "codgeo", "territory")
-_PERIOD_COLS = ("periode", "période", "period", "annee", "année", "year")
-_VALUE_COLS = ("valeur", "value")
-# Columns of a wide table that name the territory (kept for people, ignored here).
-_LABEL_COLS = ("libelle", "libellé", "libgeo", "nom", "name", "label")
-
-
-def _pick(header: list[str], names: Sequence[str]) -> int | None:
-    low = [h.strip().lower() for h in header]
-    for n in names:
-        if n in low:
-            return low.index(n)
-    return None
-
-
-def _wide_periods(
-    header: list[str], code_column: int
-) -> tuple[list[tuple[int, str]], list[str]] | None:
-    """The period columns of a wide header and the names of the columns that are
-    neither a period, the code, a label nor empty (refused); None if no period column."""
-    periods: list[tuple[int, str]] = []
-    unknown: list[str] = []
-    for index, cell in enumerate(header):
-        label = cell.strip()
-        if index == code_column or not label or label.lower() in _LABEL_COLS:
-            continue
-        try:
-            parse_period(label)
-        except PeriodError:
-            unknown.append(label)
-            continue
-        periods.append((index, label))
-    return (periods, unknown) if periods else None
-
-
-def _long_cells(
-    header: list[str], rows: Iterator[list[str]], dialect: str, report: ImportReport
-) -> Iterator[tuple[int, str, str, str]] | None:
-    """(line, code, period, raw value) of every non-empty cell, read as the rows come, from
-    a long or a wide table; None (with the reason in the report) when the header is
-    neither."""
-    ci, pi, vi = _pick(header, _CODE_COLS), _pick(header, _PERIOD_COLS), _pick(header, _VALUE_COLS)
-    if ci is not None and pi is not None and vi is not None:
-        return _long_rows(rows, dialect, report, ci, pi, vi)
-    wide = _wide_periods(header, ci) if ci is not None else None
-    if ci is None or wide is None:
-        report.refuse(1, "missing_column", ";".join(header))
-        return None
-    periods, unknown = wide
-    for name in unknown:
-        report.refuse(1, "unknown_column", name)
-    return _wide_rows(rows, dialect, report, ci, periods)
-
-
-def _long_rows(
-    rows: Iterator[list[str]], dialect: str, report: ImportReport, ci: int, pi: int, vi: int
-) -> Iterator[tuple[int, str, str, str]]:
-    for line, row in enumerate(rows, start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) <= max(ci, pi, vi):
-            report.refuse(line, "missing_column", dialect.join(row))
-            continue
-        yield line, row[ci].strip(), row[pi].strip(), row[vi]
-
-
-def _wide_rows(
-    rows: Iterator[list[str]],
-    dialect: str,
-    report: ImportReport,
-    ci: int,
-    periods: list[tuple[int, str]],
-) -> Iterator[tuple[int, str, str, str]]:
-    for line, row in enumerate(rows, start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) <= ci:
-            report.refuse(line, "missing_column", dialect.join(row))
-            continue
-        code = row[ci].strip()
-        for index, period in periods:
-            raw = row[index] if index < len(row) else ""
-            if raw.strip():  # an empty cell of a wide table is a missing value, not an error
-                yield line, code, period, raw
-
-
-def _parse_value(text: str) -> float | None:
-    t = text.strip().replace("\u202f", "").replace(" ", "").replace(",", ".")
-    try:
-        v = float(t)
-    except ValueError:
-        return None
-    return v if math.isfinite(v) else None
-
-
-def _decode(data: bytes | str) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252 (spreadsheets' French CSV)."""
-    if isinstance(data, str):
-        return data.lstrip("\ufeff")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        raise ValidationError(
-            _("Le fichier n'est pas un texte lisible : enregistrez-le en CSV (UTF-8)."),
-            code="unreadable_file",
-        ) from None
-
-
-@transaction.atomic
-def indicator_import_csv(
-    *, indicator: Indicator, data: bytes | str, by: Any = None
-) -> ImportReport:
-    """Import values from a CSV (`,` or `;`), long or wide:
-
-    * long: one row per territory and period, columns code, periode, valeur;
-    * wide: one row per territory, a code column then one column per period
-      (`code;2018;2019;2020`), as spreadsheets and INSEE tables often have it.
-
-    Every refused cell is reported with its line and reason; valid values are stored.
-    A value already stored for the same territory and period is refused as a duplicate.
-    An import that stores values appends one journal record (the digest of all values).
-    """
-    _require_indicator_rights(by, indicator.organisation)
-    limit = int(settings.REGION27_INDICATOR_IMPORT_MAX_BYTES)
-    if len(data) > limit:
-        raise ValidationError(
-            _("Fichier trop volumineux pour un import d'indicateur (%(n)s octets au plus).")
-            % {"n": limit},
-            code="too_large",
-        )
-    # One import at a time per indicator: a second one (a double click) waits, then finds
-    # the first one's values and refuses them as duplicates.
-    indicator = Indicator.objects.select_for_update().get(pk=indicator.pk)
-    text = _decode(data)
-    first_line = text.split("\n", 1)[0]
-    dialect = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=dialect)
-    report = ImportReport()
-    try:
-        header = next(reader, None)
-        if header is None:
-            return report
-        cells = _long_cells(header, reader, dialect, report)
-        if cells is None:
-            return report
-        report.created = _store_cells(indicator, cells, report)
-    except csv.Error as exc:
-        raise ValidationError(
-            _("Le fichier n'est pas un CSV lisible : %(e)s.") % {"e": str(exc)[:200]},
-            code="unreadable_file",
-        ) from None
-    if report.created:
-        _journal_indicator(indicator, action="update", by=by)
-    return report
-
-
-def _store_cells(
-    indicator: Indicator, cells: Iterator[tuple[int, str, str, str]], report: ImportReport
-) -> int:
-    """Check each cell and store the valid values in batches; returns how many."""
-    territories = {
-        t.code: t.pk for t in Territory.objects.filter(level=indicator.level).only("pk", "code")
-    }
-    existing = {
-        (tid, p)
-        for tid, p in IndicatorValue.objects.filter(indicator=indicator).values_list(
-            "territory_id", "period"
-        )
-    }
-    granularity = {parse_period(p)[0] for _t, p in list(existing)[:1]}
-    seen: set[tuple[int, str]] = set()
-    batch: list[IndicatorValue] = []
-    created = 0
-    unknown_lines: set[int] = set()
-    for line, code, period, raw in cells:
-        tid = territories.get(code)
-        if tid is None:
-            if line not in unknown_lines:  # once per line, even in a wide table
-                unknown_lines.add(line)
-                report.refuse(line, "unknown_territory", code)
-            continue
-        try:
-            gran, _ordinal = parse_period(period)
-        except PeriodError as exc:
-            report.refuse(line, exc.code, period)
-            continue
-        if granularity and gran not in granularity:
-            report.refuse(line, "mixed_granularity", period)
-            continue
-        granularity.add(gran)
-        value = _parse_value(raw)
-        if value is None:
-            report.refuse(line, "non_numeric", raw)
-            continue
-        key = (tid, period)
-        if key in seen or key in existing:
-            report.refuse(line, "duplicate", f"{code} {period}")
-            continue
-        seen.add(key)
-        batch.append(
-            IndicatorValue(indicator=indicator, territory_id=tid, period=period, value=value)
-        )
-        if len(batch) >= IMPORT_BATCH:
-            IndicatorValue.objects.bulk_create(batch)
-            created += len(batch)
-            batch = []
-    IndicatorValue.objects.bulk_create(batch)
-    return created + len(batch)
-
-
-def indicator_import_distribution(
-    *, indicator: Indicator, distribution: Distribution, by: Any
-) -> ImportReport:
-    """Import values from a CSV file already published in the catalog (a dataset's
-    distribution that `by` may see), long or wide as `indicator_import_csv` reads it."""
-    from region27.accounts.policy import can_view
-
-    if not can_view(by, distribution.entry):
-        raise NotAllowed()
-    if not distribution.file:
-        raise ValidationError(
-            _("Ce fichier est un lien vers un autre site : téléchargez-le puis déposez-le."),
-            code="not_a_file",
-        )
-    if (distribution.format or "").upper() not in ("CSV", "TXT", ""):
-        raise ValidationError(
-            _("Seuls les fichiers CSV peuvent être importés (celui-ci est en %(f)s).")
-            % {"f": distribution.format},
-            code="not_csv",
-        )
-    limit = int(settings.REGION27_INDICATOR_IMPORT_MAX_BYTES)
-    if (distribution.size or 0) > limit:
-        raise ValidationError(
-            _("Fichier trop volumineux pour un import d'indicateur (%(n)s octets au plus).")
-            % {"n": limit},
-            code="too_large",
-        )
-    with distribution.file.open("rb") as handle:
-        data = handle.read(limit + 1)
-    if len(data) > limit:
-        raise ValidationError(
-            _("Fichier trop volumineux pour un import d'indicateur (%(n)s octets au plus).")
-            % {"n": limit},
-            code="too_large",
-        )
-    return indicator_import_csv(indicator=indicator, data=data, by=by)
-
-
-# --- Experiments ----------------------------------------------------------------------------
-
-
-def _require_edit(by: Any, entry: Entry) -> str:
-    """The version action of a change to an experiment's parts (phases, indicators).
-
-    Its writers change it ("update"); once it is published in an organisation whose
-    élus validate, nobody changes it behind them, so only an élu does, and the change
-    is approved by that élu ("approve")."""
-    if can(by, Action.ENTRY_EDIT, entry):
-        return "update"
-    if can(by, Action.ENTRY_REVIEW, entry):
-        return "approve"
-    if can(by, Action.ENTRY_PROPOSE, entry):
-        raise NotAllowed(
-            _(
-                "Cette expérimentation est publiée et son organisation fait valider ses "
-                "changements par un élu : demandez à un élu de faire cette modification."
-            )
-        )
-    raise NotAllowed()
-
-
-@transaction.atomic
-def experiment_phase_add(
-    *,
-    experiment: ExperimentDetail,
-    by: Any,
-    name: str,
-    start: Any,
-    end: Any = None,
-    review: str = "",
-) -> ExperimentPhase:
-    action = _require_edit(by, experiment.entry)
-    phase = ExperimentPhase(experiment=experiment, name=name, start=start, end=end, review=review)
-    phase.full_clean()
-    phase.save()
-    # Phases are part of the experiment's public content: a new version and its record.
-    catalog_record(experiment.entry, action=action, by=by, comment=f"Phase « {name} »"[:500])
-    return phase
-
-
-@transaction.atomic
-def experiment_set_indicators(
-    *, experiment: ExperimentDetail, by: Any, indicators: Sequence[Indicator]
-) -> None:
-    action = _require_edit(by, experiment.entry)
-    experiment.indicators.set(indicators)
-    catalog_record(experiment.entry, action=action, by=by, comment="Indicateurs suivis")
-
-
-# --- Evaluations ----------------------------------------------------------------------------
 
 
 def _enqueue(evaluation: Evaluation) -> None:
@@ -600,7 +132,7 @@ def evaluation_request(
     )
     evaluation.full_clean()
     evaluation.save()
-    _journal_evaluation(evaluation.pk, action="create", by=by)
+    journal_evaluation(evaluation.pk, action="create", by=by)
     _enqueue(evaluation)
     return evaluation
 
@@ -635,7 +167,7 @@ def evaluation_create_from_panel(
     )
     evaluation.full_clean()
     evaluation.save()
-    _journal_evaluation(evaluation.pk, action="create", by=by)
+    journal_evaluation(evaluation.pk, action="create", by=by)
     if enqueue:
         _enqueue(evaluation)
     return evaluation
@@ -785,7 +317,7 @@ def _finish(evaluation: Evaluation, *, lease: Lease, action: str, **fields: Any)
     Evaluation.objects.filter(pk=evaluation.pk).update(**fields)
     for k, v in fields.items():
         setattr(evaluation, k, v)
-    _journal_evaluation(evaluation.pk, action=action, by=None)
+    journal_evaluation(evaluation.pk, action=action, by=None)
     return True
 
 
@@ -810,7 +342,7 @@ def evaluation_give_up(evaluation_id: int, attempt: int, reason: str) -> bool:
         "finished_at": timezone.now(),
     }
     Evaluation.objects.filter(pk=evaluation_id).update(**failed)
-    _journal_evaluation(evaluation_id, action="update", by=None)
+    journal_evaluation(evaluation_id, action="update", by=None)
     return True
 
 
