@@ -217,6 +217,25 @@ def group_errors(errors: list[dict[str, Any]], *, samples: int = 10) -> list[Err
     return sorted(groups.values(), key=lambda g: (-g.count, g.type, g.field or ""))
 
 
+def run_schema_json(run: ValidationRun) -> dict[str, Any]:
+    """The schema version a run checked against, as the report and the API give it."""
+    return {
+        "name": run.schema_version.schema.name,
+        "version": run.schema_version.version,
+        "sha256": run.schema_version.sha256,
+    }
+
+
+def run_file_json(run: ValidationRun) -> dict[str, Any]:
+    """The file a run checked, as the report and the API give it."""
+    return {
+        "name": run.original_name,
+        "size": run.size,
+        "sha256": run.checksum,
+        "published": run.is_published_file,
+    }
+
+
 def run_report(run: ValidationRun) -> dict[str, Any]:
     """The stored report as one JSON object (the engine's `to_dict()` keys, plus the
     schema, the file and the run); for the HTML download and the API."""
@@ -232,17 +251,8 @@ def run_report(run: ValidationRun) -> dict[str, Any]:
         "failure": {"code": run.failure_code, "message": run.failure_message}
         if run.status == "failed"
         else None,
-        "schema": {
-            "name": run.schema_version.schema.name,
-            "version": run.schema_version.version,
-            "sha256": run.schema_version.sha256,
-        },
-        "file": {
-            "name": run.original_name,
-            "size": run.size,
-            "sha256": run.checksum,
-            "published": run.is_published_file,
-        },
+        "schema": run_schema_json(run),
+        "file": run_file_json(run),
         "engine_version": run.engine_version,
         "started_at": run.started_at.isoformat() if run.started_at else None,
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,

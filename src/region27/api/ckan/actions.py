@@ -345,6 +345,14 @@ def _sorted_page(items: list[dict[str, Any]], data: dict[str, Any]) -> list[dict
     return items[offset : offset + limit] if limit else items[offset:]
 
 
+def _list_answer(items: list[dict[str, Any]], data: dict[str, Any]) -> list[Any]:
+    """A list action's page: whole dictionaries with `all_fields`, else their names."""
+    page = _sorted_page(items, data)
+    if _bool(data, "all_fields", False):
+        return page
+    return [item["name"] for item in page]
+
+
 def organization_list(data: dict[str, Any]) -> list[Any]:
     counts = _dataset_counts("organisation")
     wanted = _list(data, "organizations")
@@ -352,10 +360,7 @@ def organization_list(data: dict[str, Any]) -> list[Any]:
     if wanted:
         orgs = orgs.filter(slug__in=wanted)
     items = [dicts.organization_dict(o, package_count=counts.get(o.slug, 0)) for o in orgs]
-    page = _sorted_page(items, data)
-    if _bool(data, "all_fields", False):
-        return page
-    return [item["name"] for item in page]
+    return _list_answer(items, data)
 
 
 def _find_organisation(value: str) -> Organisation:
@@ -389,10 +394,7 @@ def group_list(data: dict[str, Any]) -> list[Any]:
     if wanted:
         themes = themes.filter(slug__in=wanted)
     items = [dicts.group_dict(t, package_count=counts.get(t.slug, 0)) for t in themes]
-    page = _sorted_page(items, data)
-    if _bool(data, "all_fields", False):
-        return page
-    return [item["name"] for item in page]
+    return _list_answer(items, data)
 
 
 def group_show(data: dict[str, Any]) -> dict[str, Any]:

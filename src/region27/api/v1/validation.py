@@ -19,7 +19,13 @@ from region27.api.v1.schemas import ValidationReportOut, ValidationRunPage
 from region27.api.v1.serialize import API, absolute, page_of
 from region27.catalog.models import Distribution
 from region27.validation.models import ValidationRun
-from region27.validation.selectors import run_get, run_report, runs_of
+from region27.validation.selectors import (
+    run_file_json,
+    run_get,
+    run_report,
+    run_schema_json,
+    runs_of,
+)
 
 router = Router(tags=["validation"])
 
@@ -62,17 +68,8 @@ def _run_out(request: HttpRequest, run: ValidationRun) -> dict[str, Any]:
         "truncated": run.truncated,
         "is_replacement": run.is_replacement,
         "decision": run.decision,
-        "schema_version": {
-            "name": run.schema_version.schema.name,
-            "version": run.schema_version.version,
-            "sha256": run.schema_version.sha256,
-        },
-        "file": {
-            "name": run.original_name,
-            "size": run.size,
-            "sha256": run.checksum,
-            "published": run.is_published_file,
-        },
+        "schema_version": run_schema_json(run),
+        "file": run_file_json(run),
         "engine_version": run.engine_version,
         "created_at": run.created_at,
         "started_at": run.started_at,

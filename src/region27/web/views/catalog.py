@@ -477,28 +477,22 @@ def _lifecycle(request: HttpRequest, slug: str, action: str) -> HttpResponse:
     return redirect(entry.get_absolute_url())
 
 
-@require_POST
-@login_required
-def entry_submit(request: HttpRequest, slug: str) -> HttpResponse:
-    return _lifecycle(request, slug, "submit")
+def _lifecycle_view(action: str) -> Any:
+    """The POST view of one lifecycle action (submit, publish, reject, archive)."""
+
+    @require_POST
+    @login_required
+    def view(request: HttpRequest, slug: str) -> HttpResponse:
+        return _lifecycle(request, slug, action)
+
+    view.__name__ = view.__qualname__ = f"entry_{action}"
+    return view
 
 
-@require_POST
-@login_required
-def entry_publish(request: HttpRequest, slug: str) -> HttpResponse:
-    return _lifecycle(request, slug, "publish")
-
-
-@require_POST
-@login_required
-def entry_reject(request: HttpRequest, slug: str) -> HttpResponse:
-    return _lifecycle(request, slug, "reject")
-
-
-@require_POST
-@login_required
-def entry_archive(request: HttpRequest, slug: str) -> HttpResponse:
-    return _lifecycle(request, slug, "archive")
+entry_submit = _lifecycle_view("submit")
+entry_publish = _lifecycle_view("publish")
+entry_reject = _lifecycle_view("reject")
+entry_archive = _lifecycle_view("archive")
 
 
 @login_required
