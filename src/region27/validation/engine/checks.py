@@ -58,6 +58,8 @@ class RowCheck:
     value_cols: list[str]
     message: Callable[[list[Any]], str]
     value_index: int | None = 0  # which value_cols entry is the reported cell value
+    # the message only quotes the value as it is (or not at all): built by polars
+    template: bool = False
 
 
 @dataclass
@@ -196,6 +198,7 @@ def compile_checks(schema: Schema, present: dict[str, int]) -> CompiledChecks:
                             f"La valeur « {vals[0]} » n'est pas un numéro SIRET "
                             "valide (14 chiffres et clé de contrôle de Luhn)."
                         ),
+                        template=True,
                     )
                 )
             elif name == "french-siren-value":
@@ -209,6 +212,7 @@ def compile_checks(schema: Schema, present: dict[str, int]) -> CompiledChecks:
                             f"La valeur « {vals[0]} » n'est pas un numéro SIREN "
                             "valide (9 chiffres et clé de contrôle de Luhn)."
                         ),
+                        template=True,
                     )
                 )
             elif name == "year-interval-value":
@@ -309,6 +313,7 @@ def compile_checks(schema: Schema, present: dict[str, int]) -> CompiledChecks:
                         c2=c2,
                     ),
                     value_index=None,
+                    template=True,
                 )
             )
             continue
@@ -338,6 +343,7 @@ def compile_checks(schema: Schema, present: dict[str, int]) -> CompiledChecks:
                         ),
                         listed=listed,
                     ),
+                    template=True,
                 )
             )
         elif name == "compare-columns-value":
