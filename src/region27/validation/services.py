@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import secrets
+import tempfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -663,7 +664,7 @@ def distribution_files_release(*, distribution: Distribution) -> None:
     runs = ValidationRun.objects.select_for_update().filter(distribution=distribution)
     names = []
     for run in runs:
-        names += [run.candidate.name or "", run.previous_file]
+        names += [run.candidate.name or "", run.previous_file, errors_csv_name(run)]
     delete_stored_after_commit(names)
 
 
@@ -799,14 +800,19 @@ def run_execute(*, run_id: int) -> ValidationRun | None:
     report: Report | None = None
     failure: EngineInputError | None = None
     source = _open_stored(run.file_name)
+    # the complete list of errors, written while validating; kept beside the report
+    # only when the report lists part of them (first 1,000 of each type)
+    every_error = tempfile.TemporaryFile()  # noqa: SIM115 - closed below
     try:
         report = validate(
             source,
             run.schema_version.descriptor,
-            max_errors=max_errors(),
             progress=progress,
             limits=engine_limits(),
+            errors_csv=every_error,
         )
+        if not report.complete:
+            _store_errors_csv(run, every_error)
     except EngineInputError as error:
         failure = error
     except Exception as error:
@@ -816,9 +822,25 @@ def run_execute(*, run_id: int) -> ValidationRun | None:
             _("La validation a échoué : %(e)s") % {"e": type(error).__name__},
         )
     finally:
+        every_error.close()
         if hasattr(source, "close"):
             source.close()
     return _run_finish(run_id=run_id, report=report, failure=failure)
+
+
+def errors_csv_name(run: ValidationRun) -> str:
+    """Stored name of the CSV of every error of ``run`` (when its report lists part)."""
+    return f"validation/erreurs/{run.uuid}.csv"
+
+
+def _store_errors_csv(run: ValidationRun, handle: Any) -> None:
+    from django.core.files import File
+    from django.core.files.storage import default_storage
+
+    name = errors_csv_name(run)
+    default_storage.delete(name)  # a run executed again replaces its list
+    handle.seek(0)
+    default_storage.save(name, File(handle, name=Path(name).name))
 
 
 @transaction.atomic
@@ -842,7 +864,7 @@ def _run_finish(
         run.delimiter = report.delimiter or ""
         run.errors = data["errors"]
         run.warnings = data["warnings"]
-        run.error_count = len(report.errors)
+        run.error_count = report.error_count  # every error, listed or not
         run.warning_count = len(report.warnings)
         run.truncated = report.truncated
     else:

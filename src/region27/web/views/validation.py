@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
@@ -12,7 +13,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.core.files.storage import default_storage
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -301,6 +311,7 @@ def _render_report(
             "run": run,
             "runs": runs,
             "groups": group_errors(errors),
+            "listed": len(errors),
             "page": page,
             "querystring": params.urlencode(),
             "wanted_type": wanted_type,
@@ -329,14 +340,55 @@ def run_json(request: HttpRequest, slug: str, uuid: Any, run: Any) -> HttpRespon
     return response
 
 
-def run_csv(request: HttpRequest, slug: str, uuid: Any, run: Any) -> HttpResponse:
-    found = _run_or_404(request, slug, uuid, run)
-    return _csv_response(found.errors or [], f"validation-{found.uuid}.csv", excel=False)
+def _every_error(run: ValidationRun) -> str | None:
+    """Stored name of the CSV of every error, when the report lists only part of them."""
+    if run.error_count <= len(run.errors or []):
+        return None
+    name = services.errors_csv_name(run)
+    return name if default_storage.exists(name) else None
 
 
-def run_csv_excel(request: HttpRequest, slug: str, uuid: Any, run: Any) -> HttpResponse:
+def _excel_rows(name: str) -> Iterator[bytes]:
+    """The stored CSV of every error, read as it is sent, for spreadsheets (;, BOM)."""
+    with default_storage.open(name, "rb") as handle:
+        text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
+        reader = csv.reader(text)
+        next(reader, None)
+        buffer = io.StringIO()
+        buffer.write("\ufeff")
+        writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+        writer.writerow(CSV_COLUMNS_FR)
+        for n, row in enumerate(reader, 1):
+            writer.writerow([_safe_cell(cell) for cell in row])
+            if n % 5000 == 0:
+                yield buffer.getvalue().encode("utf-8")
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue().encode("utf-8")
+
+
+def run_csv(request: HttpRequest, slug: str, uuid: Any, run: Any) -> HttpResponseBase:
     found = _run_or_404(request, slug, uuid, run)
-    return _csv_response(found.errors or [], f"validation-{found.uuid}-tableur.csv", excel=True)
+    filename = f"validation-{found.uuid}.csv"
+    name = _every_error(found)
+    if name is not None:  # every error, as the engine wrote it while validating
+        response = FileResponse(
+            default_storage.open(name, "rb"), as_attachment=True, filename=filename
+        )
+        response["Content-Type"] = "text/csv; charset=utf-8"
+        return response
+    return _csv_response(found.errors or [], filename, excel=False)
+
+
+def run_csv_excel(request: HttpRequest, slug: str, uuid: Any, run: Any) -> HttpResponseBase:
+    found = _run_or_404(request, slug, uuid, run)
+    filename = f"validation-{found.uuid}-tableur.csv"
+    name = _every_error(found)
+    if name is not None:
+        streamed = StreamingHttpResponse(_excel_rows(name), content_type="text/csv; charset=utf-8")
+        streamed["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return streamed
+    return _csv_response(found.errors or [], filename, excel=True)
 
 
 @require_POST
