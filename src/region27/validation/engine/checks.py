@@ -84,17 +84,24 @@ def _norm(text: str) -> str:
     )
 
 
-def _luhn_rows(digits: np.ndarray) -> np.ndarray:
-    """Luhn validity of each row of a matrix of digits (``uint8``).
+_DOUBLED = np.array([0, 2, 4, 6, 8, 1, 3, 5, 7, 9], dtype=np.uint8)
 
-    From the right, every second digit ``d`` is doubled and its digits summed, which
-    is ``2d - 9`` when ``d > 4``: the total is two matrix-vector products.
+
+def _luhn_rows(digits: np.ndarray) -> np.ndarray:
+    """Luhn validity of each row of a matrix of digits (``uint8``; bytes that are not
+    digits are above 9 and make a row invalid elsewhere, they only must not fail here).
+
+    From the right, every second digit is doubled and its digits summed (a table);
+    the matrix is read column by column, each a contiguous vector.
     """
-    width = digits.shape[1]
-    doubled = np.zeros(width, dtype=np.int32)
-    doubled[width % 2 :: 2] = 1  # rank from the right is odd
-    values = digits.astype(np.int32)
-    total = values @ (doubled + 1) - 9 * ((values > 4) @ doubled)
+    rows, width = digits.shape
+    columns = np.ascontiguousarray(np.minimum(digits, 9).T)
+    total = np.zeros(rows, dtype=np.uint16)
+    for k in range(width):
+        if (width - 1 - k) % 2:  # rank from the right is odd: doubled
+            total += _DOUBLED[columns[k]]
+        else:
+            total += columns[k]
     result: np.ndarray = total % 10 == 0
     return result
 
