@@ -10,7 +10,7 @@ from typing import Any, BinaryIO
 import numpy as np
 import polars as pl
 
-from .checks import compile_checks
+from .checks import _number_check, compile_checks
 from .errors import (
     Collector,
     CsvErrorWriter,
@@ -554,7 +554,11 @@ def _chunk_errors(plan: _Plan, chunk: Chunk, keys: _Keys) -> pl.DataFrame:
     extra_flags = np.zeros(n, dtype=bool)
     extra_flags[extra_nonblank] = True
     xb = pl.Series("_xb", extra_flags, dtype=pl.Boolean)
-    frame = chunk.frame.with_columns(chunk.counts.alias("_n"), xb)
+    numbers = [
+        _number_check(chunk.frame[f"c{plan.positions[fname]}"], digits, siret).alias(name)
+        for name, fname, digits, siret in plan.checks.numbers
+    ]
+    frame = chunk.frame.with_columns(chunk.counts.alias("_n"), xb, *numbers)
     # one lazy query per block: common subexpressions (missing-value tests, parsed
     # dates...) are computed once
     query = frame.lazy().with_columns(plan.stage0)

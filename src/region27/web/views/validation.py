@@ -624,7 +624,11 @@ def _public_validate(form: PublicValidationForm) -> tuple[Report | None, str, st
     try:
         checked = load_schema(schema, limits=services.engine_limits())
         report = validate(
-            source, checked, max_errors=services.max_errors(), limits=services.engine_limits()
+            source,
+            checked,
+            max_errors=services.max_errors(),
+            limits=services.engine_limits(),
+            keep_per_type=None,  # the page lists every error up to the cap, as before
         )
     except EngineInputError as error:
         return None, label, error.message
