@@ -155,14 +155,19 @@ def test_wrong_siret_on_every_row_gives_one_error_per_row(generator: ModuleType)
 # ----------------------------------------------------------------------------- CLI
 
 
+def _on_disk(tmp_path: Path, data: bytes) -> tuple[str, str]:
+    path = tmp_path / "f.csv"
+    path.write_bytes(data)
+    schema = tmp_path / "s.json"
+    schema.write_text(json.dumps(SCHEMA), "utf-8")
+    return str(path), str(schema)
+
+
 def test_cli_json_prints_every_error_on_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = tmp_path / "f.csv"
-    path.write_bytes(_file(2_100))
-    schema = tmp_path / "s.json"
-    schema.write_text(json.dumps(SCHEMA), "utf-8")
-    assert run_cli(["validate", str(path), "--schema", str(schema), "--json"]) == 1
+    path, schema = _on_disk(tmp_path, _file(2_100))
+    assert run_cli(["validate", path, "--schema", schema, "--json"]) == 1
     out = capsys.readouterr().out
     assert out.count("\n") == 1
     payload = json.loads(out)
@@ -174,12 +179,9 @@ def test_cli_json_prints_every_error_on_one_line(
 def test_cli_text_shows_counts_and_writes_the_csv(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = tmp_path / "f.csv"
-    path.write_bytes(_file(1_200))
-    schema = tmp_path / "s.json"
-    schema.write_text(json.dumps(SCHEMA), "utf-8")
+    path, schema = _on_disk(tmp_path, _file(1_200))
     target = tmp_path / "toutes.csv"
-    code = run_cli(["validate", str(path), "--schema", str(schema), "--errors-csv", str(target)])
+    code = run_cli(["validate", path, "--schema", schema, "--errors-csv", str(target)])
     assert code == 1
     out = capsys.readouterr().out
     assert out.startswith("INVALIDE : 1200 lignes, 1323 erreur(s)")
@@ -192,14 +194,11 @@ def test_cli_text_shows_counts_and_writes_the_csv(
 def test_cli_json_stays_json_when_a_later_block_is_unreadable(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = tmp_path / "f.csv"
     # UTF-8 first, then a Windows-1252 byte: refused as a mixed encoding
     # (beyond the first 64 KiB, read to find the delimiter)
-    path.write_bytes(_file(5_000) + "R9,1,é\n".encode() + b"R10,1,\xe9\n")
-    schema = tmp_path / "s.json"
-    schema.write_text(json.dumps(SCHEMA), "utf-8")
+    path, schema = _on_disk(tmp_path, _file(5_000) + "R9,1,é\n".encode() + b"R10,1,\xe9\n")
     monkeypatch.setattr(engine_validator, "Limits", lambda: Limits(chunk_size=16_384))
-    assert run_cli(["validate", str(path), "--schema", str(schema), "--json"]) == 2
+    assert run_cli(["validate", path, "--schema", schema, "--json"]) == 2
     captured = capsys.readouterr()
     payload = json.loads(captured.out)
     assert payload["valid"] is False and payload["failure"]["code"] == "mixed-encoding"
