@@ -171,6 +171,11 @@ class _Decoder:
     def encoding(self) -> str:
         return self.reported or "utf-8"
 
+    def seen_utf8(self) -> None:
+        """A block with non-ASCII bytes was valid UTF-8 (checked by the parser)."""
+        if self.state is None:
+            self.state = self.reported = "utf-8"
+
     def to_utf8(self, chunk: bytes) -> bytes:
         if chunk.isascii():
             return chunk
@@ -352,10 +357,19 @@ def _open_csv(
                     del pending[: cut + 1]
                 if not block:
                     continue
-                utf8 = decoder.to_utf8(block)
+                chunk = None
+                if decoder.state in (None, "utf-8", "utf-8-sig") and not block.isascii():
+                    # polars checks UTF-8 as it parses: no separate pass when it is
+                    try:
+                        chunk = _parse_block(block, len(header), delimiter, limits, checked=False)
+                        decoder.seen_utf8()
+                    except _NotUtf8:
+                        chunk = None
+                if chunk is None:
+                    utf8 = decoder.to_utf8(block)
+                    chunk = _parse_block(utf8, len(header), delimiter, limits)
                 table.encoding = decoder.encoding
                 done += len(block)
-                chunk = _parse_block(utf8, len(header), delimiter, limits)
                 chunk.start = start
                 chunk.bytes_done = done
                 start += chunk.frame.height
@@ -449,8 +463,19 @@ def _cell_counts(frame: pl.DataFrame, records: _Records) -> np.ndarray:
     return counts
 
 
-def _parse_block(data: bytes, width: int, delimiter: str, limits: Limits) -> Chunk:
-    """Parse UTF-8 bytes holding whole records."""
+class _NotUtf8(Exception):
+    """The block given as unchecked UTF-8 is not UTF-8."""
+
+
+def _parse_block(
+    data: bytes, width: int, delimiter: str, limits: Limits, *, checked: bool = True
+) -> Chunk:
+    """Parse UTF-8 bytes holding whole records.
+
+    With ``checked=False`` the bytes are not known to be UTF-8: polars validates the
+    cells it parses, and :class:`_NotUtf8` is raised when they are not UTF-8 (the
+    caller then detects the encoding).
+    """
     names = [_col(i) for i in range(width)]
     fast = (
         width > 0
@@ -476,12 +501,18 @@ def _parse_block(data: bytes, width: int, delimiter: str, limits: Limits) -> Chu
             fast = False
         else:
             fast = frame.height == records.ends.size
+    if not fast and not checked and not _is_utf8(data):
+        raise _NotUtf8
     if fast:
         frame = frame.fill_null("")
         counts_np = _cell_counts(frame, records)
         extras: dict[int, list[str]] = {}
         for idx in np.flatnonzero(counts_np > width).tolist():
-            text = data[records.starts[idx] : records.ends[idx]].decode("utf-8").rstrip("\r")
+            try:  # cells polars dropped were not checked
+                text = data[records.starts[idx] : records.ends[idx]].decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise _NotUtf8 from exc
+            text = text.rstrip("\r")
             text = text.replace("\r\n", "\n")
             row = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
             counts_np[idx] = len(row)
