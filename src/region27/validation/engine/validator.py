@@ -199,6 +199,16 @@ class _Plan:
         ]
         # the columns of the error frame of each mask, compiled once
         self.error_exprs = [_cell_error_exprs(self, m) for m in self.masks]
+        # the columns the errors are built from: only these are copied for the rows
+        # with an error (a block's result has several columns per field)
+        kept: dict[str, None] = dict.fromkeys(self.mask_names)
+        for exprs in self.error_exprs:
+            for expr in exprs:
+                kept.update(dict.fromkeys(expr.meta.root_names()))
+        for rc in self.checks.row_checks:
+            kept.update(dict.fromkeys(rc.value_cols))
+        kept.pop("_r", None)
+        self.flag_columns = list(kept)
 
 
 def _unique_message(name: str) -> Callable[[str], str]:
@@ -608,7 +618,13 @@ def _chunk_errors(plan: _Plan, chunk: Chunk, keys: _Keys) -> pl.DataFrame:
     parts = []
     if plan.mask_names:
         # the rows with a cell or row error, with their local index
-        flagged = res.with_row_index("_i").filter(pl.any_horizontal(plan.mask_names))
+        flagged = (
+            res.lazy()
+            .select(plan.flag_columns)
+            .with_row_index("_i")
+            .filter(pl.any_horizontal(plan.mask_names))
+            .collect()
+        )
         if flagged.height > VECTOR_MIN_ROWS:
             # many errors: built by polars expressions, mask by mask (a Python object
             # per error cost more than the checks on a file wrong on every row)
