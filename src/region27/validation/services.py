@@ -664,7 +664,8 @@ def distribution_files_release(*, distribution: Distribution) -> None:
     runs = ValidationRun.objects.select_for_update().filter(distribution=distribution)
     names = []
     for run in runs:
-        names += [run.candidate.name or "", run.previous_file, errors_csv_name(run)]
+        names += [run.candidate.name or "", run.previous_file]
+        names += [errors_csv_name(run), errors_counts_name(run)]
     delete_stored_after_commit(names)
 
 
@@ -812,7 +813,7 @@ def run_execute(*, run_id: int) -> ValidationRun | None:
             errors_csv=every_error,
         )
         if not report.complete:
-            _store_errors_csv(run, every_error)
+            _store_every_error(run, every_error, report)
     except EngineInputError as error:
         failure = error
     except Exception as error:
@@ -833,14 +834,23 @@ def errors_csv_name(run: ValidationRun) -> str:
     return f"validation/erreurs/{run.uuid}.csv"
 
 
-def _store_errors_csv(run: ValidationRun, handle: Any) -> None:
+def errors_counts_name(run: ValidationRun) -> str:
+    """Stored name of the counts of every error of ``run`` per type, column and
+    constraint (JSON, beside the CSV; the run has no field for them)."""
+    return f"validation/erreurs/{run.uuid}.json"
+
+
+def _store_every_error(run: ValidationRun, handle: Any, report: Report) -> None:
     from django.core.files import File
+    from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
-    name = errors_csv_name(run)
-    default_storage.delete(name)  # a run executed again replaces its list
+    counts = json.dumps([c.to_dict() for c in report.counts], ensure_ascii=False)
+    for name in (errors_csv_name(run), errors_counts_name(run)):
+        default_storage.delete(name)  # a run executed again replaces its list
     handle.seek(0)
-    default_storage.save(name, File(handle, name=Path(name).name))
+    default_storage.save(errors_csv_name(run), File(handle, name=f"{run.uuid}.csv"))
+    default_storage.save(errors_counts_name(run), ContentFile(counts.encode("utf-8")))
 
 
 @transaction.atomic

@@ -15,7 +15,11 @@ from django.test import Client
 from region27.catalog.services import distribution_remove
 from region27.validation.models import ValidationRun
 from region27.validation.selectors import schema_resolve
-from region27.validation.services import distribution_add_with_schema, errors_csv_name
+from region27.validation.services import (
+    distribution_add_with_schema,
+    errors_counts_name,
+    errors_csv_name,
+)
 from tests import factories
 from tests.validation.platform.conftest import subventions_csv, upload
 
@@ -60,6 +64,8 @@ def test_report_lists_a_thousand_per_type_and_the_csv_has_them_all(
 
     page = client.get(_url(run)).content.decode()
     assert "les deux fichiers CSV contiennent la liste complète" in page
+    # the groups count every error, not only the listed ones
+    assert f"<td>{BAD}</td>" in page and "<td>1000</td>" not in page
 
     plain = client.get(_url(run, "rapport.csv"))
     assert plain["Content-Type"].startswith("text/csv")
@@ -80,6 +86,7 @@ def test_report_lists_a_thousand_per_type_and_the_csv_has_them_all(
     with django_capture_on_commit_callbacks(execute=True):
         distribution_remove(distribution=run.distribution, by=world["agent"])
     assert not default_storage.exists(errors_csv_name(run))
+    assert not default_storage.exists(errors_counts_name(run))
 
 
 def test_a_complete_report_stores_no_second_list(
@@ -89,6 +96,7 @@ def test_a_complete_report_stores_no_second_list(
     run = _run(world["dataset"], world["agent"], data, django_capture_on_commit_callbacks)
     assert run.error_count == len(run.errors) == 2
     assert not default_storage.exists(errors_csv_name(run))
+    assert not default_storage.exists(errors_counts_name(run))
 
 
 def test_the_complete_list_is_served_only_to_who_may_see_the_report(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -39,6 +40,7 @@ from region27.validation import services
 from region27.validation.engine import EngineInputError, Report, load_schema, validate
 from region27.validation.models import SchemaVersion, ValidationRun
 from region27.validation.selectors import (
+    ErrorGroup,
     declared_schema,
     group_errors,
     run_get,
@@ -310,7 +312,7 @@ def _render_report(
             "distribution": distribution,
             "run": run,
             "runs": runs,
-            "groups": group_errors(errors),
+            "groups": _with_every_count(group_errors(errors), run),
             "listed": len(errors),
             "page": page,
             "querystring": params.urlencode(),
@@ -346,6 +348,25 @@ def _every_error(run: ValidationRun) -> str | None:
         return None
     name = services.errors_csv_name(run)
     return name if default_storage.exists(name) else None
+
+
+def _with_every_count(groups: list[ErrorGroup], run: ValidationRun) -> list[ErrorGroup]:
+    """The groups of the listed errors, counting every error of the run when its
+    report lists part of them (counts stored beside the complete CSV)."""
+    if run.error_count <= len(run.errors or []):
+        return groups
+    name = services.errors_counts_name(run)
+    if not default_storage.exists(name):
+        return groups
+    with default_storage.open(name, "rb") as handle:
+        counts = json.loads(handle.read().decode("utf-8"))
+    found = {(g.type, g.field, g.constraint): g for g in groups}
+    for item in counts:
+        key = (item["type"], item["field"], item["constraint"])
+        if key not in found:  # every error of that column came after the listed ones
+            found[key] = ErrorGroup(type=key[0], field=key[1], constraint=key[2])
+        found[key].count = int(item["count"])
+    return sorted(found.values(), key=lambda g: (-g.count, g.type, g.field or ""))
 
 
 def _excel_rows(name: str) -> Iterator[bytes]:
