@@ -218,8 +218,14 @@ def generate(
     pk: bool = False,
     error_rate: float = 0.001,
     seed: int = 27,
+    wrong_siret: bool = False,
 ) -> None:
-    """Write ``rows`` data rows (plus header) of ``kind`` to the text stream ``out``."""
+    """Write ``rows`` data rows (plus header) of ``kind`` to the text stream ``out``.
+
+    ``wrong_siret``: the SIRET of the attributing body (second column) has a wrong
+    key on every row, as in a file whose SIRET column was exported badly (one
+    ``french-siret-value`` error per row on top of the injected ones).
+    """
     rng = random.Random(seed)
     schema = schema_for(kind, pk)
     header = [f["name"] for f in schema["fields"]]
@@ -235,6 +241,8 @@ def generate(
             error = kinds[k % len(kinds)]
             k += 1
         row = make(rng, i, error, pk)
+        if row is not None and wrong_siret and len(row) > 1 and row[1].isdigit():
+            row[1] = row[1][:-1] + str((int(row[1][-1]) + 1) % 10)
         if row is None:
             out.write("\n")
         else:
@@ -249,10 +257,17 @@ def main() -> None:
     parser.add_argument("--pk", action="store_true")
     parser.add_argument("--error-rate", type=float, default=0.001)
     parser.add_argument("--seed", type=int, default=27)
+    parser.add_argument("--wrong-siret", action="store_true", help="a wrong SIRET key on every row")
     args = parser.parse_args()
     with open(args.out, "w", encoding="utf-8", newline="") as handle:
         generate(
-            args.kind, args.rows, handle, pk=args.pk, error_rate=args.error_rate, seed=args.seed
+            args.kind,
+            args.rows,
+            handle,
+            pk=args.pk,
+            error_rate=args.error_rate,
+            seed=args.seed,
+            wrong_siret=args.wrong_siret,
         )
     schema_path = Path(args.out).with_suffix(".schema.json")
     schema_path.write_text(json.dumps(schema_for(args.kind, args.pk), ensure_ascii=False), "utf-8")

@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import secrets
+import tempfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -665,6 +666,7 @@ def distribution_files_release(*, distribution: Distribution) -> None:
     names = []
     for run in runs:
         names += [run.candidate.name or "", run.previous_file]
+        names += [errors_csv_name(run), errors_counts_name(run)]
     delete_stored_after_commit(names)
 
 
@@ -800,15 +802,20 @@ def run_execute(*, run_id: int) -> ValidationRun | None:
     report: Report | None = None
     failure: EngineInputError | None = None
     source = _open_stored(run.file_name)
+    # the complete list of errors, written while validating; kept beside the report
+    # only when the report lists part of them (first 1,000 of each type)
+    every_error = tempfile.TemporaryFile()  # noqa: SIM115 - closed below
     try:
         with heartbeat(lease):
             report = validate(
                 source,
                 run.schema_version.descriptor,
-                max_errors=max_errors(),
                 progress=progress,
                 limits=engine_limits(),
+                errors_csv=every_error,
             )
+            if not report.complete:
+                _store_every_error(run, every_error, report)
     except LeaseLost:
         return None
     except EngineInputError as error:
@@ -820,6 +827,7 @@ def run_execute(*, run_id: int) -> ValidationRun | None:
             _("La validation a échoué : %(e)s") % {"e": type(error).__name__},
         )
     finally:
+        every_error.close()
         if hasattr(source, "close"):
             source.close()
     return _run_finish(run_id=run_id, lease=lease, report=report, failure=failure)
@@ -851,6 +859,30 @@ def run_give_up(run_id: int, attempt: int, reason: str) -> bool:
     return True
 
 
+def errors_csv_name(run: ValidationRun) -> str:
+    """Stored name of the CSV of every error of ``run`` (when its report lists part)."""
+    return f"validation/erreurs/{run.uuid}.csv"
+
+
+def errors_counts_name(run: ValidationRun) -> str:
+    """Stored name of the counts of every error of ``run`` per type, column and
+    constraint (JSON, beside the CSV; the run has no field for them)."""
+    return f"validation/erreurs/{run.uuid}.json"
+
+
+def _store_every_error(run: ValidationRun, handle: Any, report: Report) -> None:
+    from django.core.files import File
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    counts = json.dumps([c.to_dict() for c in report.counts], ensure_ascii=False)
+    for name in (errors_csv_name(run), errors_counts_name(run)):
+        default_storage.delete(name)  # a run executed again replaces its list
+    handle.seek(0)
+    default_storage.save(errors_csv_name(run), File(handle, name=f"{run.uuid}.csv"))
+    default_storage.save(errors_counts_name(run), ContentFile(counts.encode("utf-8")))
+
+
 @transaction.atomic
 def _run_finish(
     *, run_id: int, lease: Lease, report: Report | None, failure: EngineInputError | None
@@ -875,7 +907,7 @@ def _run_finish(
         run.delimiter = report.delimiter or ""
         run.errors = data["errors"]
         run.warnings = data["warnings"]
-        run.error_count = len(report.errors)
+        run.error_count = report.error_count  # every error, listed or not
         run.warning_count = len(report.warnings)
         run.truncated = report.truncated
     else:

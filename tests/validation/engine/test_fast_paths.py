@@ -13,7 +13,7 @@ import pytest
 from region27.validation.engine.checks import _number_check
 from region27.validation.engine.model import Limits
 from region27.validation.engine.schema import load_schema
-from region27.validation.engine.source import _is_utf8, _parse_block, _record_layout
+from region27.validation.engine.source import _is_utf8, _parse_block
 from region27.validation.engine.types import _INT_RE, _NUM, _SPECIAL_NUM, type_exprs
 
 
@@ -43,13 +43,16 @@ def _random_block(rng: random.Random, delimiter: str, crlf: bool) -> bytes:
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t"])
 @pytest.mark.parametrize("crlf", [False, True])
-def test_record_layout_counts_cells_like_csv(delimiter: str, crlf: bool) -> None:
+def test_cells_of_each_record_are_counted_like_csv(delimiter: str, crlf: bool) -> None:
+    """Counts come from the record's bytes and the cells polars parsed (no delimiter
+    scan): short, exact and long records, quoted delimiters, newlines and quotes."""
     rng = random.Random(27)
     for _ in range(200):
         data = _random_block(rng, delimiter, crlf)
         rows = _python_rows(data, delimiter)
-        layout = _record_layout(data, delimiter)
-        assert layout.counts.tolist() == [len(r) for r in rows], data
+        for width in (1, 3):
+            chunk = _parse_block(data, width, delimiter, Limits())
+            assert chunk.counts.to_list() == [len(r) for r in rows], data
 
 
 @pytest.mark.parametrize("width", [1, 3, 4])

@@ -295,3 +295,23 @@ def test_remote_schema_on_loopback_refused_by_default(silent_server: str) -> Non
         load_schema(silent_server, limits=Limits(fetch_timeout=0.5))
     assert exc.value.code == "schema-url-forbidden"
     assert "127.0.0.1" in exc.value.message
+
+
+@pytest.mark.parametrize("extra", [False, True])
+def test_encoding_found_block_by_block_without_a_separate_utf8_pass(extra: bool) -> None:
+    """Blocks after the first 64 KiB are checked as UTF-8 by the parser itself: a
+    UTF-8 block then a Windows-1252 one is a mixed file, even when the Windows-1252
+    byte sits in a cell beyond the header's columns (one polars does not keep)."""
+    head = "nom,montant,date\n" + "a,1,2020-01-01\n" * 6_000
+    utf8 = "École,1,2020-01-01\n" * 300
+    tail = "x,1,2020-01-01,Général\n" if extra else "Général,1,2020-01-01\n"
+    small = Limits(chunk_size=8_192)
+    with pytest.raises(EngineInputError) as exc:
+        validate((head + utf8).encode() + tail.encode("cp1252"), SCHEMA, limits=small)
+    assert exc.value.code == "mixed-encoding"
+    report = validate((head + utf8 + tail).encode("cp1252"), SCHEMA, limits=small)
+    assert report.encoding == "windows-1252" and report.rows == 6_301
+    assert report.error_count == (1 if extra else 0)
+    assert all(e.value in (None, "", "Général") for e in report.errors)
+    report = validate((head + utf8 + tail).encode(), SCHEMA, limits=small)
+    assert report.encoding == "utf-8" and report.error_count == (1 if extra else 0)

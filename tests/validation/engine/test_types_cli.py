@@ -201,6 +201,8 @@ def test_max_errors_and_progress() -> None:
         "delimiter",
         "errors",
         "warnings",
+        "error_count",
+        "counts",
     }
 
 

@@ -58,11 +58,17 @@ class RowCheck:
     value_cols: list[str]
     message: Callable[[list[Any]], str]
     value_index: int | None = 0  # which value_cols entry is the reported cell value
+    # the message only quotes the value as it is (or not at all): built by polars
+    template: bool = False
 
 
 @dataclass
 class CompiledChecks:
     row_checks: list[RowCheck] = field(default_factory=list)
+    # SIRET/SIREN keys of text columns, computed on the raw column before the block's
+    # query (column name, field name, digits, SIRET?): a Python callback inside the
+    # query would wait for the interpreter lock on polars' threads
+    numbers: list[tuple[str, str, int, bool]] = field(default_factory=list)
     table_errors: list[tuple[str, str | None, str]] = field(default_factory=list)
     warnings: list[tuple[str, str | None, str]] = field(default_factory=list)
 
@@ -82,17 +88,22 @@ def _norm(text: str) -> str:
     )
 
 
-def _luhn_rows(digits: np.ndarray) -> np.ndarray:
-    """Luhn validity of each row of a matrix of digits (``uint8``).
+_DOUBLED = np.array([0, 2, 4, 6, 8, 1, 3, 5, 7, 9], dtype=np.uint8)
 
-    From the right, every second digit ``d`` is doubled and its digits summed, which
-    is ``2d - 9`` when ``d > 4``: the total is two matrix-vector products.
+
+def _luhn_ok(columns: np.ndarray) -> np.ndarray:
+    """Luhn validity of each value, its digits given column by column (``uint8``,
+    one row of the array per position, each a contiguous vector, at most 9).
+
+    From the right, every second digit is doubled and its digits summed (a table).
     """
-    width = digits.shape[1]
-    doubled = np.zeros(width, dtype=np.int32)
-    doubled[width % 2 :: 2] = 1  # rank from the right is odd
-    values = digits.astype(np.int32)
-    total = values @ (doubled + 1) - 9 * ((values > 4) @ doubled)
+    width, count = columns.shape
+    total = np.zeros(count, dtype=np.uint16)
+    for k in range(width):
+        if (width - 1 - k) % 2:  # rank from the right is odd: doubled
+            total += _DOUBLED[columns[k]]
+        else:
+            total += columns[k]
     result: np.ndarray = total % 10 == 0
     return result
 
@@ -126,18 +137,20 @@ def _number_check(series: pl.Series, width: int, siret: bool) -> pl.Series:
         # every kept value is ``width`` bytes: one matrix, one row per value
         joined = kept.str.join("").item()
         raw = np.frombuffer(joined.encode("utf-8"), dtype=np.uint8).reshape(-1, width)
-        digits = raw - np.uint8(48)  # wraps around for bytes below "0": then > 9
-        is_number = (digits <= 9).all(axis=1)
+        # one contiguous vector per position; bytes below "0" wrap around: then > 9
+        columns = np.ascontiguousarray(raw.T) - np.uint8(48)
+        is_number = (columns <= 9).all(axis=0)
+        digits = np.minimum(columns, 9)
         if siret:
             # La Poste establishments: sum of digits multiple of 5 instead of Luhn
             la_poste = (kept.str.starts_with("356000000") & (kept != "35600000000048")).to_numpy()
-            checksum = _luhn_rows(digits)
+            checksum = _luhn_ok(digits)
             if la_poste.any():
-                sums = digits[la_poste].sum(axis=1, dtype=np.int32)
+                sums = digits[:, la_poste].sum(axis=0, dtype=np.int32)
                 checksum[la_poste] = sums % 5 == 0
-            ok = is_number & checksum & _luhn_rows(digits[:, :9])
+            ok = is_number & checksum & _luhn_ok(digits[:9])
         else:
-            ok = is_number & _luhn_rows(digits)
+            ok = is_number & _luhn_ok(digits)
         out[kept_idx.to_numpy()] = ok
     return pl.Series(series.name, out, dtype=pl.Boolean)
 
@@ -185,17 +198,28 @@ def compile_checks(schema: Schema, present: dict[str, int]) -> CompiledChecks:
             col = pl.col(v(column))
             if types.get(column) not in ("string", "any"):
                 col = col.cast(pl.String)
+            textual = types.get(column) in ("string", "any")
+            if name in ("french-siret-value", "french-siren-value") and textual:
+                # the typed value of a text column is its raw cell, or null
+                siret = name == "french-siret-value"
+                out.numbers.append((f"_num{len(out.numbers)}", column, 14 if siret else 9, siret))
+                valid = pl.col(out.numbers[-1][0])
+            elif name == "french-siret-value":
+                valid = siret_valid(col)
+            else:
+                valid = siren_valid(col)
             if name == "french-siret-value":
                 out.row_checks.append(
                     RowCheck(
                         name,
                         column,
-                        col.is_not_null() & (col != "") & ~siret_valid(col),
+                        col.is_not_null() & (col != "") & ~valid,
                         [v(column)],
                         lambda vals: (
                             f"La valeur « {vals[0]} » n'est pas un numéro SIRET "
                             "valide (14 chiffres et clé de contrôle de Luhn)."
                         ),
+                        template=True,
                     )
                 )
             elif name == "french-siren-value":
@@ -203,12 +227,13 @@ def compile_checks(schema: Schema, present: dict[str, int]) -> CompiledChecks:
                     RowCheck(
                         name,
                         column,
-                        col.is_not_null() & (col != "") & ~siren_valid(col),
+                        col.is_not_null() & (col != "") & ~valid,
                         [v(column)],
                         lambda vals: (
                             f"La valeur « {vals[0]} » n'est pas un numéro SIREN "
                             "valide (9 chiffres et clé de contrôle de Luhn)."
                         ),
+                        template=True,
                     )
                 )
             elif name == "year-interval-value":
@@ -309,6 +334,7 @@ def compile_checks(schema: Schema, present: dict[str, int]) -> CompiledChecks:
                         c2=c2,
                     ),
                     value_index=None,
+                    template=True,
                 )
             )
             continue
@@ -338,6 +364,7 @@ def compile_checks(schema: Schema, present: dict[str, int]) -> CompiledChecks:
                         ),
                         listed=listed,
                     ),
+                    template=True,
                 )
             )
         elif name == "compare-columns-value":

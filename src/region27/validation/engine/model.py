@@ -67,6 +67,24 @@ class ValidationError:
         }
 
 
+@dataclass(frozen=True)
+class ErrorCount:
+    """How many errors of one type the file has in one column (and constraint)."""
+
+    type: str
+    field: str | None
+    constraint: str | None
+    count: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "field": self.field,
+            "constraint": self.constraint,
+            "count": self.count,
+        }
+
+
 @dataclass
 class ValidationWarning:
     """A non-blocking remark (e.g. a missing optional column)."""
@@ -90,6 +108,15 @@ class Report:
     errors: list[ValidationError] = field(default_factory=list)
     warnings: list[ValidationWarning] = field(default_factory=list)
     truncated: bool = False  # True when ``max_errors`` stopped the error list
+    # every error found, even those not kept in ``errors`` (first ``keep_per_type``
+    # of each type); ``counts`` per type, column and constraint add up to it
+    error_count: int = 0
+    counts: list[ErrorCount] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        """True when ``errors`` lists every error found."""
+        return len(self.errors) == self.error_count
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -99,4 +126,6 @@ class Report:
             "delimiter": self.delimiter,
             "errors": [e.to_dict() for e in self.errors],
             "warnings": [w.to_dict() for w in self.warnings],
+            "error_count": self.error_count,
+            "counts": [c.to_dict() for c in self.counts],
         }

@@ -171,6 +171,11 @@ class _Decoder:
     def encoding(self) -> str:
         return self.reported or "utf-8"
 
+    def seen_utf8(self) -> None:
+        """A block with non-ASCII bytes was valid UTF-8 (checked by the parser)."""
+        if self.state is None:
+            self.state = self.reported = "utf-8"
+
     def to_utf8(self, chunk: bytes) -> bytes:
         if chunk.isascii():
             return chunk
@@ -352,10 +357,19 @@ def _open_csv(
                     del pending[: cut + 1]
                 if not block:
                     continue
-                utf8 = decoder.to_utf8(block)
+                chunk = None
+                if decoder.state in (None, "utf-8", "utf-8-sig") and not block.isascii():
+                    # polars checks UTF-8 as it parses: no separate pass when it is
+                    try:
+                        chunk = _parse_block(block, len(header), delimiter, limits, checked=False)
+                        decoder.seen_utf8()
+                    except _NotUtf8:
+                        chunk = None
+                if chunk is None:
+                    utf8 = decoder.to_utf8(block)
+                    chunk = _parse_block(utf8, len(header), delimiter, limits)
                 table.encoding = decoder.encoding
                 done += len(block)
-                chunk = _parse_block(utf8, len(header), delimiter, limits)
                 chunk.start = start
                 chunk.bytes_done = done
                 start += chunk.frame.height
@@ -375,27 +389,30 @@ def _open_csv(
 
 
 @dataclass
-class _Layout:
-    """Where the records of a block are, found on the bytes (quotes respected)."""
+class _Records:
+    """Where the records of a block are: newlines outside quotes, found on the bytes."""
 
     starts: np.ndarray  # offset of the first byte of each record
     ends: np.ndarray  # offset of the newline ending each record (or len(data))
-    counts: np.ndarray  # number of cells of each record (0 for an empty line)
+    lengths: np.ndarray  # bytes of each record, line ending excluded
+    overhead: np.ndarray  # quote bytes of each record not in its cells' values
     longest: int  # longest physical line, in bytes (newline excluded)
 
 
-def _record_layout(data: bytes, delimiter: str) -> _Layout:
-    """Cut ``data`` into records and count their cells, with vectorised byte scans.
-
-    A newline or a delimiter is structural when an even number of quotes precede
-    it (the same rule as the CSV parser for well-formed quoting), so one pass over
-    the quote positions gives record boundaries and cell counts without parsing.
-    """
+def _records(data: bytes) -> _Records:
+    """Cut ``data`` into records: a newline counts when an even number of quotes precede
+    it (the CSV parser's rule for well-formed quoting). No scan of the delimiters: the
+    cells of each record are counted from what polars parsed (:func:`_cell_counts`)."""
     arr = np.frombuffer(data, dtype=np.uint8)
     size = arr.size
-    newlines = np.flatnonzero(arr == 10)
-    is_delim = arr == ord(delimiter)
-    quotes = np.flatnonzero(arr == 34) if b'"' in data else newlines[:0]
+    if b'"' in data:
+        # one scan for both kinds of bytes
+        marks = np.flatnonzero((arr == 10) | (arr == 34))
+        is_newline = arr[marks] == 10
+        newlines, quotes = marks[is_newline], marks[~is_newline]
+    else:
+        newlines = np.flatnonzero(arr == 10)
+        quotes = newlines[:0]
     if newlines.size:
         lengths = np.diff(newlines, prepend=-1) - 1
         lengths -= (newlines > 0) & (arr[np.maximum(newlines - 1, 0)] == 13)
@@ -406,7 +423,6 @@ def _record_layout(data: bytes, delimiter: str) -> _Layout:
         longest = size
     ends = newlines
     if quotes.size:
-        # a newline ends a record when an even number of quotes precede it
         ends = newlines[np.searchsorted(quotes, newlines) % 2 == 0]
     if size and arr[-1] != 10:
         ends = np.append(ends, size)
@@ -414,33 +430,61 @@ def _record_layout(data: bytes, delimiter: str) -> _Layout:
     if ends.size:
         starts[0] = 0
         starts[1:] = ends[:-1] + 1
-    delims = np.flatnonzero(is_delim)
-    counts = np.diff(np.searchsorted(delims, ends), prepend=0) + 1
-    if quotes.size and delims.size and ends.size:
-        # delimiters between an opening quote and its closing quote are data
-        opens = quotes[0::2]
-        closes = np.append(quotes[1::2], size)[: opens.size]
-        inside = np.searchsorted(delims, closes) - np.searchsorted(delims, opens)
-        owner = np.searchsorted(ends, opens)
-        keep = owner < ends.size
-        counts -= np.bincount(owner[keep], weights=inside[keep], minlength=ends.size).astype(
-            np.int64
-        )[: ends.size]
     lengths = ends - starts
     if ends.size:
         last = np.minimum(ends, size) - 1
         lengths -= (lengths > 0) & (arr[np.maximum(last, 0)] == 13)
-    counts[lengths == 0] = 0
-    return _Layout(starts=starts, ends=ends, counts=counts.astype(np.int64), longest=longest)
+    overhead = np.zeros(ends.size, dtype=np.int64)
+    if quotes.size:
+        # quote k opens a quoted part when k is even, closes it when odd; a closing
+        # quote followed at once by an opening one is a doubled quote: one quote of
+        # the value. The others are syntax.
+        doubled = quotes[1:-1:2][np.diff(quotes)[1::2] == 1]
+        overhead = np.diff(np.searchsorted(quotes, ends), prepend=0) - np.diff(
+            np.searchsorted(doubled, ends), prepend=0
+        )
+    return _Records(starts, ends, lengths, overhead, longest)
 
 
-def _parse_block(data: bytes, width: int, delimiter: str, limits: Limits) -> Chunk:
-    """Parse UTF-8 bytes holding whole records."""
+def _cell_counts(frame: pl.DataFrame, records: _Records) -> np.ndarray:
+    """Cells of each record, from its byte length and the cells polars parsed.
+
+    A record is its cells' bytes, one delimiter between two cells, and its quote
+    bytes beyond the quotes its cells contain: two around a quoted cell and one
+    per doubled quote. So its delimiters are ``length - cell bytes - extra quotes``.
+    A record with more cells than the header (polars drops the extra ones) gets
+    more than the header's count and is parsed again in Python (extra cells).
+    """
+    cell_bytes = np.zeros(frame.height, dtype=np.int64)
+    for column in frame.columns:
+        cell_bytes += frame[column].str.len_bytes().fill_null(0).to_numpy()
+    counts = records.lengths.astype(np.int64) - cell_bytes - records.overhead + 1
+    counts[records.lengths == 0] = 0
+    return counts
+
+
+class _NotUtf8(Exception):
+    """The block given as unchecked UTF-8 is not UTF-8."""
+
+
+def _parse_block(
+    data: bytes, width: int, delimiter: str, limits: Limits, *, checked: bool = True
+) -> Chunk:
+    """Parse UTF-8 bytes holding whole records.
+
+    With ``checked=False`` the bytes are not known to be UTF-8: polars validates the
+    cells it parses, and :class:`_NotUtf8` is raised when they are not UTF-8 (the
+    caller then detects the encoding).
+    """
     names = [_col(i) for i in range(width)]
-    fast = len(delimiter) == 1 and (b"\r" not in data or data.count(b"\r") == data.count(b"\r\n"))
+    fast = (
+        width > 0
+        and len(delimiter) == 1
+        and (b"\r" not in data or data.count(b"\r") == data.count(b"\r\n"))
+    )
     if fast:
-        layout = _record_layout(data, delimiter)
-        if layout.longest > limits.max_line_length:
+        records = _records(data)
+        if records.longest > limits.max_line_length:
             raise _line_too_long(limits)
         try:
             frame = pl.read_csv(
@@ -456,17 +500,27 @@ def _parse_block(data: bytes, width: int, delimiter: str, limits: Limits) -> Chu
         except pl.exceptions.PolarsError:
             fast = False
         else:
-            fast = frame.height == layout.counts.size
+            fast = frame.height == records.ends.size
+    if not fast and not checked and not _is_utf8(data):
+        raise _NotUtf8
     if fast:
-        counts_np = layout.counts
+        frame = frame.fill_null("")
+        counts_np = _cell_counts(frame, records)
         extras: dict[int, list[str]] = {}
         for idx in np.flatnonzero(counts_np > width).tolist():
-            text = data[layout.starts[idx] : layout.ends[idx]].decode("utf-8").rstrip("\r")
+            try:  # cells polars dropped were not checked
+                text = data[records.starts[idx] : records.ends[idx]].decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise _NotUtf8 from exc
+            text = text.rstrip("\r")
             text = text.replace("\r\n", "\n")
             row = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
-            extras[idx] = row[width:]
+            counts_np[idx] = len(row)
+            if len(row) > width:
+                extras[idx] = row[width:]
+        if (counts_np < 0).any():  # polars read a record otherwise than the byte scan
+            return _parse_block_python(data, width, delimiter, names)
         counts = pl.Series("n", counts_np, dtype=pl.Int64)
-        frame = frame.fill_null("")
         return Chunk(frame=frame, counts=counts, extras=extras, start=0, bytes_done=0)
     return _parse_block_python(data, width, delimiter, names)
 

@@ -10,23 +10,34 @@ from typing import Any, BinaryIO
 import numpy as np
 import polars as pl
 
-from .checks import compile_checks
+from .checks import _number_check, compile_checks
+from .errors import (
+    Collector,
+    CsvErrorWriter,
+    ErrorSink,
+    empty_frame,
+    frame_of,
+    short_expr,
+    short_text,
+    sort_frame,
+    template,
+)
 from .model import Limits, Report, ValidationError, ValidationWarning
 from .schema import Field, Schema, load_schema
 from .source import Chunk, open_table
 from .types import FORMAT_HINTS, TYPE_LABELS, constraint_exprs, type_exprs
 
 Progress = Callable[[int, int | None], None]
-MAX_VALUE_CHARS = 500
+KEEP_PER_TYPE = 1000
+# above this many rows with errors in a block, errors are built by polars expressions
+VECTOR_MIN_ROWS = 2000
 VALIDATA_NOTE = (
     " Le validateur national (Validata) accepte cette valeur, mais la spécification "
     "Table Schema exige le format {hint}."
 )
 
 
-def _short(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return text if len(text) <= MAX_VALUE_CHARS else text[:MAX_VALUE_CHARS] + "…"
+_short = short_text
 
 
 def type_message(f: Field, value: str, lenient: bool) -> str:
@@ -186,6 +197,28 @@ class _Plan:
             for e in self.stage0
             if not e.meta.output_name().startswith("t") or f"v{e.meta.output_name()[1:]}" in needed
         ]
+        # the columns of the error frame of each mask, compiled once
+        self.error_exprs = [_cell_error_exprs(self, m) for m in self.masks]
+        # the columns the errors are built from: only these are copied for the rows
+        # with an error (a block's result has several columns per field)
+        kept: dict[str, None] = dict.fromkeys(self.mask_names)
+        for exprs in self.error_exprs:
+            for expr in exprs:
+                kept.update(dict.fromkeys(expr.meta.root_names()))
+        for rc in self.checks.row_checks:
+            kept.update(dict.fromkeys(rc.value_cols))
+        kept.pop("_r", None)
+        self.flag_columns = list(kept)
+
+
+def _unique_message(name: str) -> Callable[[str], str]:
+    def build(value: str) -> str:
+        return (
+            f"La valeur « {value} » de la colonne « {name} » doit être "
+            "unique ; elle apparaît déjà sur une ligne précédente."
+        )
+
+    return build
 
 
 def _first_distinct(keys: list[str]) -> pl.Expr:
@@ -232,76 +265,85 @@ class _Keys:
     def unique_fields(self) -> list[int]:
         return self.plan.unique_fields
 
-    def errors(self) -> list[ValidationError]:
-        out: list[ValidationError] = []
-        if self.pk and self.pk_parts:
-            frame = pl.concat(self.pk_parts)
-            keys = [c for c in frame.columns if c != "_row"]
+    def _composite(
+        self, frame: pl.DataFrame, kind: str, field: str | None, constraint: str | None
+    ) -> pl.DataFrame:
+        """Errors of a primary key or a ``uniqueKeys`` entry (several columns)."""
+        keys = [c for c in frame.columns if c != "_row"]
+        names = ", ".join(self.pk if kind == "primary-key" else (field or "").split(", "))
+        joined = (
+            pl.col(keys[0]).fill_null("")
+            if len(keys) == 1
+            else pl.concat_str([pl.col(k).fill_null("") for k in keys], separator=", ")
+        )
+        value = short_expr(joined)
+        if kind == "primary-key":
             all_null = pl.all_horizontal(pl.col(keys).is_null())
             flagged = frame.with_columns(
                 all_null.alias("_null"), _first_distinct(keys).alias("_first")
             ).filter(pl.col("_null") | ~pl.col("_first"))
-            names = ", ".join(self.pk)
-            for row in flagged.iter_rows(named=True):
-                value = ", ".join("" if row[k] is None else str(row[k]) for k in keys)
-                if row["_null"]:
-                    msg = f"La clé primaire ({names}) est vide sur cette ligne."
-                else:
-                    msg = (
-                        f"La clé primaire ({names}) « {_short(value)} » est déjà utilisée "
-                        "par une ligne précédente."
-                    )
-                out.append(
-                    ValidationError(
-                        "primary-key",
-                        msg,
-                        row=row["_row"],
-                        field=None,
-                        value=_short(value),
-                        column=-1,
-                    )
-                )
-        for i, parts in self.unique_parts.items():
-            if not parts:
+            used = template(
+                lambda v: (
+                    f"La clé primaire ({names}) « {v} » est déjà utilisée par une ligne précédente."
+                ),
+                value,
+            )
+            message: pl.Expr | None = (
+                pl.when(pl.col("_null"))
+                .then(pl.lit(f"La clé primaire ({names}) est vide sur cette ligne."))
+                .otherwise(used)
+            )
+        else:
+            flagged = frame.filter(~_first_distinct(keys))
+            message = template(
+                lambda v: (
+                    f"La combinaison ({names}) « {v} » doit être unique ; elle "
+                    "apparaît déjà sur une ligne précédente."
+                ),
+                value,
+            )
+        assert message is not None
+        return flagged.select(
+            pl.lit(kind, dtype=pl.String).alias("type"),
+            pl.col("_row").alias("row"),
+            pl.lit(field, dtype=pl.String).alias("field"),
+            pl.lit(constraint, dtype=pl.String).alias("constraint"),
+            value.alias("value"),
+            message.alias("message"),
+            pl.lit(-1, dtype=pl.Int64).alias("column"),
+        )
+
+    def errors(self) -> pl.DataFrame:
+        """Errors of every key, as an error frame sorted by row."""
+        parts: list[pl.DataFrame] = []
+        if self.pk and self.pk_parts:
+            parts.append(self._composite(pl.concat(self.pk_parts), "primary-key", None, None))
+        for i, found in self.unique_parts.items():
+            if not found:
                 continue
             f = self.plan.schema.fields[i]
-            frame = pl.concat(parts)
-            dup = frame.filter(~pl.col("k0").is_first_distinct())
-            for row, value in dup.iter_rows():
-                out.append(
-                    ValidationError(
-                        "unique-error",
-                        f"La valeur « {_short(value)} » de la colonne « {f.name} » doit être "
-                        "unique ; elle apparaît déjà sur une ligne précédente.",
-                        row=row,
-                        field=f.name,
-                        constraint="unique",
-                        value=_short(value),
-                        column=self.plan.positions[f.name],
-                    )
+            value = short_expr(pl.col("k0"))
+            message = template(_unique_message(f.name), value)
+            assert message is not None
+            frame = pl.concat(found)
+            parts.append(
+                frame.filter(~pl.col("k0").is_first_distinct()).select(
+                    pl.lit("unique-error", dtype=pl.String).alias("type"),
+                    pl.col("_row").alias("row"),
+                    pl.lit(f.name, dtype=pl.String).alias("field"),
+                    pl.lit("unique", dtype=pl.String).alias("constraint"),
+                    value.alias("value"),
+                    message.alias("message"),
+                    pl.lit(self.plan.positions[f.name], dtype=pl.Int64).alias("column"),
                 )
-        for u, parts in enumerate(self.ukey_parts):
-            if not parts:
-                continue
-            frame = pl.concat(parts)
-            keys = [c for c in frame.columns if c != "_row"]
-            dup = frame.filter(~_first_distinct(keys))
-            names = ", ".join(self.ukeys[u])
-            for row in dup.iter_rows(named=True):
-                value = ", ".join("" if row[k] is None else str(row[k]) for k in keys)
-                out.append(
-                    ValidationError(
-                        "unique-error",
-                        f"La combinaison ({names}) « {_short(value)} » doit être unique ; elle "
-                        "apparaît déjà sur une ligne précédente.",
-                        row=row["_row"],
-                        field=names,
-                        constraint="uniqueKeys",
-                        value=_short(value),
-                        column=-1,
-                    )
-                )
-        return out
+            )
+        for u, found in enumerate(self.ukey_parts):
+            if found:
+                names = ", ".join(self.ukeys[u])
+                parts.append(self._composite(pl.concat(found), "unique-error", names, "uniqueKeys"))
+        if not parts:
+            return empty_frame()
+        return sort_frame(pl.concat(parts))
 
 
 def _label_checks(
@@ -367,69 +409,87 @@ def _label_checks(
     return errors, warnings
 
 
-def _chunk_errors(plan: _Plan, chunk: Chunk, keys: _Keys) -> list[ValidationError]:
-    schema, header, width = plan.schema, plan.header, plan.width
-    n = chunk.frame.height
-    if n == 0:
-        return []
-    extra_nonblank = [i for i, vals in chunk.extras.items() if any(v != "" for v in vals)]
-    extra_flags = np.zeros(n, dtype=bool)
-    extra_flags[extra_nonblank] = True
-    xb = pl.Series("_xb", extra_flags, dtype=pl.Boolean)
-    frame = chunk.frame.with_columns(chunk.counts.alias("_n"), xb)
-    # one lazy query per block: common subexpressions (missing-value tests, parsed
-    # dates...) are computed once
-    query = frame.lazy().with_columns(plan.stage0)
-    if plan.stage1:
-        query = query.with_columns(plan.stage1)
-    if plan.stage1b:
-        query = query.with_columns(plan.stage1b)
-    res = query.collect()
-    rows = pl.Series("_row", range(chunk.start + 2, chunk.start + 2 + n), dtype=pl.Int64)
-    keys.add(res, rows)
+def _cell_error_exprs(plan: _Plan, mask: tuple[str, int, str, str | None]) -> list[pl.Expr]:
+    """The error frame's columns for the rows of one type or constraint mask."""
+    _name, i, kind, constraint = mask
+    f = plan.schema.fields[i]
+    j = plan.positions[f.name]
+    value = short_expr(pl.col(f"c{j}"))
+    message: pl.Expr | None
+    if kind == "type-error":
+        message = template(lambda v: type_message(f, v, False), value)
+        if i in plan.lenient and message is not None:
+            soft = template(lambda v: type_message(f, v, True), value)
+            if soft is not None:
+                message = pl.when(plan.lenient[i]).then(soft).otherwise(message)
+            else:
+                message = None
+    else:
+        message = template(lambda v: constraint_message(f, constraint or "", v), value)
+    if message is None:  # a message that does not merely quote the value
+        lenient = plan.lenient.get(i, pl.lit(False))
+        message = pl.struct(pl.col(f"c{j}"), lenient.alias("_soft")).map_elements(
+            lambda x: (
+                type_message(f, x[f"c{j}"], bool(x["_soft"]))
+                if kind == "type-error"
+                else constraint_message(f, constraint or "", x[f"c{j}"])
+            ),
+            return_dtype=pl.String,
+        )
+    return [
+        pl.lit(kind, dtype=pl.String).alias("type"),
+        pl.col("_r").alias("row"),
+        pl.lit(f.name, dtype=pl.String).alias("field"),
+        pl.lit(constraint, dtype=pl.String).alias("constraint"),
+        value.alias("value"),
+        message.alias("message"),
+        pl.lit(j, dtype=pl.Int64).alias("column"),
+    ]
+
+
+def _row_check_frame(plan: _Plan, k: int, sub: pl.DataFrame) -> pl.DataFrame:
+    """The errors of the Validata check ``k`` on the rows ``sub`` where it fails."""
+    rc = plan.checks.row_checks[k]
+    col_pos = plan.positions.get(rc.field or "", plan.width)
+    fixed = [
+        pl.lit(rc.code, dtype=pl.String).alias("type"),
+        pl.col("_r").alias("row"),
+        pl.lit(rc.field, dtype=pl.String).alias("field"),
+        pl.lit(None, dtype=pl.String).alias("constraint"),
+    ]
+    source = None if rc.value_index is None else rc.value_cols[rc.value_index]
+    textual = source is None or sub.schema[source] == pl.String
+    message = None
+    if rc.template and textual:
+        message = template(lambda v: rc.message([v] * len(rc.value_cols)), pl.col(rc.value_cols[0]))
+    if message is not None:
+        value = pl.lit(None, dtype=pl.String) if source is None else short_expr(pl.col(source))
+        return sub.select(
+            *fixed,
+            value.alias("value"),
+            message.alias("message"),
+            pl.lit(col_pos, dtype=pl.Int64).alias("column"),
+        )
+    value_lists = [sub[c].to_list() for c in rc.value_cols]
+    messages = [rc.message(list(vals)) for vals in zip(*value_lists, strict=True)]
+    values: list[str | None] = (
+        [None] * sub.height
+        if rc.value_index is None
+        else [short_text(x) for x in value_lists[rc.value_index]]
+    )
+    return sub.select(
+        *fixed,
+        pl.Series("value", values, dtype=pl.String),
+        pl.Series("message", messages, dtype=pl.String),
+        pl.lit(col_pos, dtype=pl.Int64).alias("column"),
+    )
+
+
+def _few_errors(plan: _Plan, flagged: pl.DataFrame, base: int) -> list[ValidationError]:
+    """Errors of the flagged rows of a block built in Python (few rows: cheaper than
+    a polars call per mask); same errors as the polars path, in the same order."""
+    schema, width = plan.schema, plan.width
     out: list[ValidationError] = []
-    base = chunk.start + 2
-    blank = res["_blank"]
-    for idx in blank.arg_true().to_list():
-        out.append(ValidationError("blank-row", "La ligne est vide.", row=base + idx, column=-1))
-    counts = chunk.counts
-    if width and (counts.min() or 0) < width:  # type: ignore[operator]
-        short = (counts < width) & ~blank
-        for idx in short.arg_true().to_list():
-            have = int(counts[idx])
-            for j in range(max(have, 0), width):
-                label = header[j]
-                out.append(
-                    ValidationError(
-                        "missing-cell",
-                        f"La ligne n'a pas de cellule pour la colonne « {label} » (n° {j + 1}).",
-                        row=base + idx,
-                        field=label or None,
-                        value="",
-                        column=j,
-                    )
-                )
-    for idx, vals in chunk.extras.items():
-        if blank[idx]:
-            continue
-        for k, val in enumerate(vals):
-            out.append(
-                ValidationError(
-                    "extra-cell",
-                    f"La ligne a une cellule en trop (colonne n° {width + k + 1}, valeur "
-                    f"« {_short(val)} ») au-delà des colonnes de l'en-tête.",
-                    row=base + idx,
-                    value=_short(val),
-                    column=width + k,
-                )
-            )
-    if not plan.mask_names:
-        return out
-    # the few rows with a cell or row error, with their local index; they are turned
-    # into Python values once (a Series method per mask costs ~1 ms, whatever its size)
-    flagged = res.with_row_index("_i").filter(pl.any_horizontal(plan.mask_names))
-    if flagged.height == 0:
-        return out
     hits_matrix = flagged.select(plan.mask_names).to_numpy()
     hit_columns = {name: k for k, name in enumerate(plan.mask_names)}
     local: list[int] = flagged["_i"].to_list()
@@ -494,6 +554,100 @@ def _chunk_errors(plan: _Plan, chunk: Chunk, keys: _Keys) -> list[ValidationErro
     return out
 
 
+def _chunk_errors(plan: _Plan, chunk: Chunk, keys: _Keys) -> pl.DataFrame:
+    """Every error of the block (keys excepted) as an error frame, in report order."""
+    header, width = plan.header, plan.width
+    n = chunk.frame.height
+    if n == 0:
+        return empty_frame()
+    extra_nonblank = [i for i, vals in chunk.extras.items() if any(v != "" for v in vals)]
+    extra_flags = np.zeros(n, dtype=bool)
+    extra_flags[extra_nonblank] = True
+    xb = pl.Series("_xb", extra_flags, dtype=pl.Boolean)
+    numbers = [
+        _number_check(chunk.frame[f"c{plan.positions[fname]}"], digits, siret).alias(name)
+        for name, fname, digits, siret in plan.checks.numbers
+    ]
+    frame = chunk.frame.with_columns(chunk.counts.alias("_n"), xb, *numbers)
+    # one lazy query per block: common subexpressions (missing-value tests, parsed
+    # dates...) are computed once
+    query = frame.lazy().with_columns(plan.stage0)
+    if plan.stage1:
+        query = query.with_columns(plan.stage1)
+    if plan.stage1b:
+        query = query.with_columns(plan.stage1b)
+    res = query.collect()
+    rows = pl.Series("_row", range(chunk.start + 2, chunk.start + 2 + n), dtype=pl.Int64)
+    keys.add(res, rows)
+    out: list[ValidationError] = []
+    base = chunk.start + 2
+    blank = res["_blank"]
+    for idx in blank.arg_true().to_list():
+        out.append(ValidationError("blank-row", "La ligne est vide.", row=base + idx, column=-1))
+    counts = chunk.counts
+    if width and (counts.min() or 0) < width:  # type: ignore[operator]
+        short = (counts < width) & ~blank
+        for idx in short.arg_true().to_list():
+            have = int(counts[idx])
+            for j in range(max(have, 0), width):
+                label = header[j]
+                out.append(
+                    ValidationError(
+                        "missing-cell",
+                        f"La ligne n'a pas de cellule pour la colonne « {label} » (n° {j + 1}).",
+                        row=base + idx,
+                        field=label or None,
+                        value="",
+                        column=j,
+                    )
+                )
+    for idx, vals in chunk.extras.items():
+        if blank[idx]:
+            continue
+        for k, val in enumerate(vals):
+            out.append(
+                ValidationError(
+                    "extra-cell",
+                    f"La ligne a une cellule en trop (colonne n° {width + k + 1}, valeur "
+                    f"« {short_text(val)} ») au-delà des colonnes de l'en-tête.",
+                    row=base + idx,
+                    value=short_text(val),
+                    column=width + k,
+                )
+            )
+    parts = []
+    if plan.mask_names:
+        # the rows with a cell or row error, with their local index
+        flagged = (
+            res.lazy()
+            .select(plan.flag_columns)
+            .with_row_index("_i")
+            .filter(pl.any_horizontal(plan.mask_names))
+            .collect()
+        )
+        if flagged.height > VECTOR_MIN_ROWS:
+            # many errors: built by polars expressions, mask by mask (a Python object
+            # per error cost more than the checks on a file wrong on every row)
+            flagged = flagged.with_columns((pl.col("_i").cast(pl.Int64) + base).alias("_r"))
+            hits = flagged.select(plan.mask_names).sum().row(0)
+            for k, mask in enumerate(plan.masks):
+                if hits[k]:
+                    sub = flagged.filter(pl.col(mask[0]))
+                    parts.append(sub.select(plan.error_exprs[k]))
+            offset = len(plan.masks)
+            for k in range(len(plan.checks.row_checks)):
+                if hits[offset + k]:
+                    parts.append(_row_check_frame(plan, k, flagged.filter(pl.col(f"x{k}"))))
+        elif flagged.height:
+            # a few: one polars call for the block, messages in Python
+            out.extend(_few_errors(plan, flagged, base))
+    if out:
+        parts.insert(0, frame_of(out))
+    if not parts:
+        return empty_frame()
+    return sort_frame(pl.concat(parts) if len(parts) > 1 else parts[0])
+
+
 _END = object()
 
 
@@ -514,10 +668,6 @@ def _prefetch(chunks: Iterator[Chunk]) -> Iterator[Chunk]:
             yield item  # type: ignore[misc]
 
 
-def _sort_key(e: ValidationError) -> tuple[int, int]:
-    return (e.row if e.row is not None else 0, e.column if e.column is not None else 0)
-
-
 def validate(
     source: str | Path | bytes | BinaryIO,
     schema: dict[str, Any] | str | Path | Schema,
@@ -526,15 +676,23 @@ def validate(
     max_errors: int | None = None,
     progress: Progress | None = None,
     limits: Limits | None = None,
+    keep_per_type: int | None = KEEP_PER_TYPE,
+    errors_csv: str | Path | BinaryIO | None = None,
+    error_sink: ErrorSink | None = None,
 ) -> Report:
     """Validate a CSV/XLSX/ODS ``source`` against a Table Schema.
 
     ``source`` is a path, raw bytes or a binary file object; ``schema`` a dict, a
     JSON string, a path or an http(s) URL (see :func:`load_schema`). Raises
     :class:`EngineInputError` when the file or the schema cannot be read at all;
-    otherwise returns a :class:`Report` listing every error (or the first
-    ``max_errors``). ``progress(done, total)`` is called after each chunk with
-    the number of bytes processed and the total size (``None`` when unknown).
+    otherwise returns a :class:`Report`: the count of every error, per type, column
+    and constraint, and the first ``keep_per_type`` errors of each type in full
+    (``None``: all of them). ``max_errors`` stops reading once that many errors are
+    found. ``errors_csv`` (a path or a binary file) receives the complete list as
+    CSV, written while validating; ``error_sink(frame)`` receives it as polars
+    frames (columns of :data:`errors.ERROR_SCHEMA`), in report order.
+    ``progress(done, total)`` is called after each chunk with the number of bytes
+    processed and the total size (``None`` when unknown).
     """
     limits = limits or Limits()
     checked = load_schema(schema, limits=limits)
@@ -546,35 +704,51 @@ def validate(
     for code, fname, message in plan.checks.warnings:
         warnings.append(ValidationWarning(code, message, field=fname))
     keys = _Keys(plan)
+    writer = CsvErrorWriter(errors_csv) if errors_csv is not None else None
+    sinks = [s for s in (writer, error_sink) if s is not None]
+
+    def both(frame: pl.DataFrame) -> None:
+        for sink in sinks:
+            sink(frame)
+
+    collector = Collector(
+        keep_per_type=keep_per_type,
+        max_errors=max_errors,
+        sink=both if sinks else None,
+        keys_expected=bool(checked.primary_key or plan.unique_fields or checked.unique_keys),
+    )
     rows = 0
     truncated = False
-    for chunk in _prefetch(table.chunks):
-        rows += chunk.frame.height
-        chunk_errors = _chunk_errors(plan, chunk, keys)
-        chunk_errors.sort(key=_sort_key)
-        errors.extend(chunk_errors)
-        if progress is not None:
-            progress(chunk.bytes_done, table.total_bytes)
-        if max_errors is not None and len(errors) >= max_errors:
-            truncated = True
-            break
-    if not truncated:
-        errors.extend(sorted(keys.errors(), key=_sort_key))
-    errors.sort(key=_sort_key)
-    if max_errors is not None and len(errors) > max_errors:
-        errors = errors[:max_errors]
-        truncated = True
+    try:
+        collector.add(sort_frame(frame_of(errors)))
+        for chunk in _prefetch(table.chunks):
+            rows += chunk.frame.height
+            first = chunk.start + 2
+            found = _chunk_errors(plan, chunk, keys)
+            collector.add(found, rows=(first, first + chunk.frame.height))
+            if progress is not None:
+                progress(chunk.bytes_done, table.total_bytes)
+            if collector.full:
+                truncated = True
+                break
+        collector.finish(None if truncated else keys.errors())
+    finally:
+        collector.close()
+        if writer is not None:
+            writer.close()
     if rows == 0:
         warnings.append(
             ValidationWarning("no-data", "Le fichier ne contient aucune ligne de données.")
         )
     encoding = table.encoding or ("utf-8" if table.format == "csv" else None)
     return Report(
-        valid=not errors,
+        valid=collector.total == 0,
         rows=rows,
         encoding=encoding,
         delimiter=table.delimiter,
-        errors=errors,
+        errors=collector.errors(),
         warnings=warnings,
-        truncated=truncated,
+        truncated=truncated or collector.truncated,
+        error_count=collector.total,
+        counts=collector.error_counts(),
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
@@ -12,7 +14,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.core.files.storage import default_storage
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -30,6 +41,7 @@ from region27.validation import services
 from region27.validation.engine import EngineInputError, Report, load_schema, validate
 from region27.validation.models import SchemaVersion, ValidationRun
 from region27.validation.selectors import (
+    ErrorGroup,
     declared_schema,
     group_errors,
     run_get,
@@ -305,7 +317,8 @@ def _render_report(
             "distribution": distribution,
             "run": run,
             "runs": runs,
-            "groups": group_errors(errors),
+            "groups": _with_every_count(group_errors(errors), run),
+            "listed": len(errors),
             "page": page,
             "querystring": params.urlencode(),
             "wanted_type": wanted_type,
@@ -334,14 +347,74 @@ def run_json(request: HttpRequest, slug: str, uuid: Any, run: Any) -> HttpRespon
     return response
 
 
-def run_csv(request: HttpRequest, slug: str, uuid: Any, run: Any) -> HttpResponse:
-    found = _run_or_404(request, slug, uuid, run)
-    return _csv_response(found.errors or [], f"validation-{found.uuid}.csv", excel=False)
+def _every_error(run: ValidationRun) -> str | None:
+    """Stored name of the CSV of every error, when the report lists only part of them."""
+    if run.error_count <= len(run.errors or []):
+        return None
+    name = services.errors_csv_name(run)
+    return name if default_storage.exists(name) else None
 
 
-def run_csv_excel(request: HttpRequest, slug: str, uuid: Any, run: Any) -> HttpResponse:
+def _with_every_count(groups: list[ErrorGroup], run: ValidationRun) -> list[ErrorGroup]:
+    """The groups of the listed errors, counting every error of the run when its
+    report lists part of them (counts stored beside the complete CSV)."""
+    if run.error_count <= len(run.errors or []):
+        return groups
+    name = services.errors_counts_name(run)
+    if not default_storage.exists(name):
+        return groups
+    with default_storage.open(name, "rb") as handle:
+        counts = json.loads(handle.read().decode("utf-8"))
+    found = {(g.type, g.field, g.constraint): g for g in groups}
+    for item in counts:
+        key = (item["type"], item["field"], item["constraint"])
+        if key not in found:  # every error of that column came after the listed ones
+            found[key] = ErrorGroup(type=key[0], field=key[1], constraint=key[2])
+        found[key].count = int(item["count"])
+    return sorted(found.values(), key=lambda g: (-g.count, g.type, g.field or ""))
+
+
+def _excel_rows(name: str) -> Iterator[bytes]:
+    """The stored CSV of every error, read as it is sent, for spreadsheets (;, BOM)."""
+    with default_storage.open(name, "rb") as handle:
+        text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
+        reader = csv.reader(text)
+        next(reader, None)
+        buffer = io.StringIO()
+        buffer.write("\ufeff")
+        writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+        writer.writerow(CSV_COLUMNS_FR)
+        for n, row in enumerate(reader, 1):
+            writer.writerow([_safe_cell(cell) for cell in row])
+            if n % 5000 == 0:
+                yield buffer.getvalue().encode("utf-8")
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue().encode("utf-8")
+
+
+def run_csv(request: HttpRequest, slug: str, uuid: Any, run: Any) -> HttpResponseBase:
     found = _run_or_404(request, slug, uuid, run)
-    return _csv_response(found.errors or [], f"validation-{found.uuid}-tableur.csv", excel=True)
+    filename = f"validation-{found.uuid}.csv"
+    name = _every_error(found)
+    if name is not None:  # every error, as the engine wrote it while validating
+        response = FileResponse(
+            default_storage.open(name, "rb"), as_attachment=True, filename=filename
+        )
+        response["Content-Type"] = "text/csv; charset=utf-8"
+        return response
+    return _csv_response(found.errors or [], filename, excel=False)
+
+
+def run_csv_excel(request: HttpRequest, slug: str, uuid: Any, run: Any) -> HttpResponseBase:
+    found = _run_or_404(request, slug, uuid, run)
+    filename = f"validation-{found.uuid}-tableur.csv"
+    name = _every_error(found)
+    if name is not None:
+        streamed = StreamingHttpResponse(_excel_rows(name), content_type="text/csv; charset=utf-8")
+        streamed["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return streamed
+    return _csv_response(found.errors or [], filename, excel=True)
 
 
 @require_POST
@@ -569,7 +642,11 @@ def _public_validate(form: PublicValidationForm) -> tuple[Report | None, str, st
     try:
         checked = load_schema(schema, limits=services.engine_limits())
         report = validate(
-            source, checked, max_errors=services.max_errors(), limits=services.engine_limits()
+            source,
+            checked,
+            max_errors=services.max_errors(),
+            limits=services.engine_limits(),
+            keep_per_type=None,  # the page lists every error up to the cap, as before
         )
     except EngineInputError as error:
         return None, label, error.message
