@@ -58,7 +58,7 @@ def test_finishing_validation_and_new_upload_do_not_deadlock(
             proceed.wait(5)
         return real_version()
 
-    monkeypatch.setattr(services, "engine_version", paused_version)
+    monkeypatch.setattr(services.runs, "engine_version", paused_version)
     errors: list[BaseException] = []
 
     def validation() -> None:

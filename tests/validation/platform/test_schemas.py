@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 
 from region27.catalog.models import Entry, EntryVersion
+from region27.core.errors import NotAllowed
 from region27.validation.models import SchemaDetail, SchemaVersion
 from region27.validation.selectors import schema_resolve
 from region27.validation.services import SHIPPED_SCHEMAS, schema_create, schema_version_add
@@ -214,7 +215,7 @@ def test_a_schema_is_downloaded_before_any_transaction_or_lock(
         depth.append(len(connection.atomic_blocks))
         return json.dumps(dict(TINY, version="2.0")).encode()
 
-    monkeypatch.setattr(services, "fetch_url", fetch)
+    monkeypatch.setattr(services.schemas, "fetch_url", fetch)
     outside = len(connection.atomic_blocks)  # the test's own transaction
     entry = schema_create(
         by=agent,
@@ -233,7 +234,7 @@ def test_a_schema_is_downloaded_before_any_transaction_or_lock(
     assert [v.version for v in versions] == ["2.0", "3.0"]
     # Someone who may not change it is refused before anything is downloaded.
     other = factories.member(factories.organisation(), "agent")
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(NotAllowed):
         schema_version_add(entry=entry, by=other, schema_url="https://x.example/s.json")
     assert len(depth) == 2
 
@@ -259,7 +260,7 @@ def test_two_agents_creating_the_same_name_at_once(
     }
     schema_create(**arguments)
     entries = Entry.objects.count()
-    real = services._name_taken
+    real = services.schemas._name_taken
     calls: list[bool] = []
 
     def taken(name: str) -> bool:
@@ -268,7 +269,7 @@ def test_two_agents_creating_the_same_name_at_once(
         calls.append(True)
         return False if len(calls) == 1 else real(name)
 
-    monkeypatch.setattr(services, "_name_taken", taken)
+    monkeypatch.setattr(services.schemas, "_name_taken", taken)
     # Nor does the model's own uniqueness check (the other row is not committed yet).
     monkeypatch.setattr(SchemaDetail, "validate_unique", lambda self, exclude=None: None)
     arguments["schema_file"] = upload(json.dumps(TINY).encode(), "schema.json")
