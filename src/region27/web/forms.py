@@ -256,7 +256,9 @@ class RevisionRejectForm(forms.Form):
     )
 
 
-class ReplaceProposalForm(forms.Form):
+class FileReplaceForm(forms.Form):
+    """A new file for a distribution (a replacement, or a proposed one)."""
+
     file = forms.FileField(label=_("Nouveau fichier"))
 
     def __init__(self, *args: Any, refused_message: str = "", **kwargs: Any) -> None:

@@ -39,9 +39,9 @@ from region27.territories.models import Territory
 from region27.web.forms import (
     DistributionForm,
     EntryForm,
+    FileReplaceForm,
     KitItemsForm,
     RejectForm,
-    ReplaceProposalForm,
     RevisionRejectForm,
     detail_form_class,
 )
@@ -755,7 +755,7 @@ def distribution_propose_replace(request: HttpRequest, slug: str, uuid: str) -> 
     if not can(request.user, Action.ENTRY_PROPOSE, entry):
         raise NotAllowed()
     refused = upload_refused(request) if request.method == "POST" else None
-    form = ReplaceProposalForm(
+    form = FileReplaceForm(
         request.POST if request.method == "POST" else None,
         request.FILES if request.method == "POST" else None,
         refused_message=too_large_message(refused) if refused else "",

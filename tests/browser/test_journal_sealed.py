@@ -8,22 +8,12 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import (  # noqa: F401 (fixtures used by name)
-    SERIOUS,
-    SiteData,
-    axe_source,
-    browser,
-    format_violations,
-    login,
-    new_context,
-    run_axe,
-    site_data,
-)
+from tests.browser.conftest import SERIOUS, SiteData, format_violations, login, run_axe
 
 pytestmark = pytest.mark.browser
 
 
-def test_sealed_record_page(new_context: Any, axe_source: str, site_data: SiteData) -> None:  # noqa: F811
+def test_sealed_record_page(new_context: Any, axe_source: str, site_data: SiteData) -> None:
     from region27.accounts.models import Role
     from region27.journal.models import Record, SealedAuthorship
     from tests import factories
