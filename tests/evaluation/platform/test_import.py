@@ -124,3 +124,36 @@ def test_large_imports_are_bounded(db: Any, monkeypatch: Any, settings: Any) -> 
         services.indicator_import_csv(indicator=indicator, data="code;periode;valeur\n" + good)
     assert caught.value.code == "too_large"
     assert IndicatorValue.objects.count() == 11
+
+
+def test_import_reads_tables_as_the_validation_engine_does(db: Any) -> None:
+    """One way to read a table: quoted cells, a Windows-1252 file and a spreadsheet are
+    read by the validation engine's reader."""
+    import io
+
+    from openpyxl import Workbook
+
+    factories.territory(Level.DEPARTEMENT, code="29", name="Finistère")
+    factories.territory(Level.DEPARTEMENT, code="35", name="Ille-et-Vilaine")
+    quoted = services.indicator_create(name="Emploi", level=Level.DEPARTEMENT)
+    text = 'code;"période";valeur\n"29";2019;"7,5"\n35;2019;6\n'
+    report = services.indicator_import_csv(indicator=quoted, data=text.encode("cp1252"))
+    assert report.created == 2 and not report.refused
+    assert IndicatorValue.objects.get(indicator=quoted, territory__code="29").value == 7.5
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["code", "2018", "2019"])
+    sheet.append(["29", 1.5, 2.5])
+    sheet.append(["35", 3, None])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    wide = services.indicator_create(name="Logement", level=Level.DEPARTEMENT)
+    report = services.indicator_import_csv(indicator=wide, data=buffer.getvalue())
+    assert report.created == 3 and not report.refused
+    assert sorted(IndicatorValue.objects.filter(indicator=wide).values_list("period", "value")) == [
+        ("2018", 1.5),
+        ("2018", 3.0),
+        ("2019", 2.5),
+    ]

@@ -3,8 +3,6 @@ or taken from a dataset the organisation published."""
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +28,7 @@ from region27.evaluation.periods import (
 )
 from region27.evaluation.services.records import journal_indicator, require_indicator_rights
 from region27.territories.models import Territory
+from region27.validation.engine import EngineInputError, Limits, read_rows
 
 
 @transaction.atomic
@@ -219,28 +218,12 @@ def _parse_value(text: str) -> float | None:
     return v if math.isfinite(v) else None
 
 
-def _decode(data: bytes | str) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252 (spreadsheets' French CSV)."""
-    if isinstance(data, str):
-        return data.lstrip("\ufeff")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        raise ValidationError(
-            _("Le fichier n'est pas un texte lisible : enregistrez-le en CSV (UTF-8)."),
-            code="unreadable_file",
-        ) from None
-
-
 @transaction.atomic
 def indicator_import_csv(
     *, indicator: Indicator, data: bytes | str, by: Any = None
 ) -> ImportReport:
-    """Import values from a CSV (`,` or `;`), long or wide:
+    """Import values from a table (CSV with `,` or `;`, XLSX or ODS, read by the validation
+    engine's reader), long or wide:
 
     * long: one row per territory and period, columns code, periode, valeur;
     * wide: one row per territory, a code column then one column per period
@@ -261,22 +244,24 @@ def indicator_import_csv(
     # One import at a time per indicator: a second one (a double click) waits, then finds
     # the first one's values and refuses them as duplicates.
     indicator = Indicator.objects.select_for_update().get(pk=indicator.pk)
-    text = _decode(data)
-    first_line = text.split("\n", 1)[0]
-    dialect = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=dialect)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
     report = ImportReport()
     try:
-        header = next(reader, None)
-        if header is None:
+        # One way to read a table: the validation engine's reader (encoding, delimiter,
+        # quoting, spreadsheets), block by block.
+        table, rows = read_rows(raw, limits=Limits(max_file_size=limit))
+        dialect = table.delimiter or ";"
+        if not table.header:
             return report
-        cells = _long_cells(header, reader, dialect, report)
+        cells = _long_cells(table.header, rows, dialect, report)
         if cells is None:
             return report
         report.created = _store_cells(indicator, cells, report)
-    except csv.Error as exc:
+    except EngineInputError as exc:
+        if exc.code == "empty-file":
+            return report
         raise ValidationError(
-            _("Le fichier n'est pas un CSV lisible : %(e)s.") % {"e": str(exc)[:200]},
+            _("Le fichier n'est pas un tableau lisible : %(e)s") % {"e": str(exc)[:300]},
             code="unreadable_file",
         ) from None
     if report.created:

@@ -17,6 +17,7 @@ from .model import (
     ValidationWarning,
 )
 from .schema import Field, Schema, load_schema
+from .source import read_rows
 from .validator import validate
 
 __all__ = [
@@ -29,5 +30,6 @@ __all__ = [
     "ValidationError",
     "ValidationWarning",
     "load_schema",
+    "read_rows",
     "validate",
 ]

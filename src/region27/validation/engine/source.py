@@ -148,6 +148,24 @@ def open_table(source: SOURCE, *, sheet: str | None = None, limits: Limits) -> T
     return _open_csv(stream, head, size, limits, must_close)
 
 
+def read_rows(
+    source: SOURCE, *, limits: Limits, sheet: str | None = None
+) -> tuple[Table, Iterator[list[str]]]:
+    """The table and its records as lists of strings (cells beyond the header kept, absent
+    ones left out), read block by block as the validator reads it: for programs that need
+    rows (an indicator's import) with the same encoding, delimiter and spreadsheet rules."""
+    table = open_table(source, sheet=sheet, limits=limits)
+
+    def rows() -> Iterator[list[str]]:
+        for chunk in table.chunks:
+            counts = chunk.counts.to_list()
+            for index, values in enumerate(chunk.frame.iter_rows()):
+                cells = [str(v) if v is not None else "" for v in values[: counts[index]]]
+                yield cells + chunk.extras.get(index, [])
+
+    return table, rows()
+
+
 # --------------------------------------------------------------------------- CSV
 
 
