@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from region27.accounts import services, throttle
 from region27.accounts.models import User
 from region27.web.forms import DeleteAccountForm, ProfileForm, RegisterForm
+from region27.web.views.common import render_form
 
 
 def _too_many(response: HttpResponse, wait: int) -> HttpResponse:
@@ -86,11 +87,10 @@ def register(request: HttpRequest) -> HttpResponse:
             if next_url.startswith("/invitation/"):
                 return redirect(next_url)
             return redirect("web:account")
-    return render(
+    return render_form(
         request,
         "accounts/register.html",
         {"form": form},
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -135,11 +135,10 @@ def account_delete(request: HttpRequest) -> HttpResponse:
         services.user_delete(user=user)  # type: ignore[arg-type]
         messages.success(request, _("Votre compte est supprimé."))
         return redirect("web:home")
-    return render(
+    return render_form(
         request,
         "accounts/delete.html",
         {"form": form, "nav": "account"},
-        status=400 if request.method == "POST" else 200,
     )
 
 

@@ -51,6 +51,7 @@ from region27.web.views.common import (
     filters_from,
     paginate,
     querystring_without,
+    render_form,
     too_large_message,
 )
 
@@ -387,7 +388,7 @@ def entry_create(request: HttpRequest, kind: str) -> HttpResponse:
             request, _("Brouillon enregistré. Vous pouvez le compléter puis le soumettre.")
         )
         return redirect(saved.get_absolute_url())
-    return render(
+    return render_form(
         request,
         "catalog/form.html",
         {
@@ -398,7 +399,6 @@ def entry_create(request: HttpRequest, kind: str) -> HttpResponse:
             "entry": None,
             "nav": "new",
         },
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -427,7 +427,7 @@ def entry_edit(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, _("Modifications enregistrées."))
         return redirect(saved.get_absolute_url())
-    return render(
+    return render_form(
         request,
         "catalog/form.html",
         {
@@ -439,7 +439,6 @@ def entry_edit(request: HttpRequest, slug: str) -> HttpResponse:
             "proposes": proposes,
             "nav": "catalog",
         },
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -558,11 +557,10 @@ def distribution_new(request: HttpRequest, slug: str) -> HttpResponse:
             else:
                 messages.success(request, _("Fichier ajouté."))
             return redirect(entry.get_absolute_url())
-    return render(
+    return render_form(
         request,
         "catalog/distribution_form.html",
         {"entry": entry, "form": form, "proposes": proposes, "nav": "catalog"},
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -775,9 +773,8 @@ def distribution_propose_replace(request: HttpRequest, slug: str, uuid: str) -> 
         )
     ):
         return redirect(entry.get_absolute_url())
-    return render(
+    return render_form(
         request,
         "catalog/distribution_form.html",
         {"entry": entry, "form": form, "replacing": distribution, "nav": "catalog"},
-        status=400 if request.method == "POST" else 200,
     )

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from region27.catalog.kinds import kind_all
@@ -108,3 +109,9 @@ def attach_errors(error: ValidationError, form: Any, *more: Any) -> None:
             form.add_error(None, errors)
         else:
             owner.add_error(field, errors)
+
+
+def render_form(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """A page with a form: 400 when a submitted form comes back with its errors (so that
+    programs and tests see the refusal), 200 when it is shown."""
+    return render(request, template, context, status=400 if request.method == "POST" else 200)

@@ -46,7 +46,7 @@ from region27.web.forms_evaluation import (
     IndicatorForm,
     IndicatorImportForm,
 )
-from region27.web.views.common import attach_errors, paginate, too_large_message
+from region27.web.views.common import attach_errors, paginate, render_form, too_large_message
 
 MAX_REFUSED_SHOWN = 500
 
@@ -435,11 +435,10 @@ def indicator_create(request: HttpRequest) -> HttpResponse:
                 request, _("Indicateur créé. Vous pouvez maintenant importer ses valeurs.")
             )
             return redirect(indicator.get_absolute_url())
-    return render(
+    return render_form(
         request,
         "evaluation/indicator_form.html",
         {"form": form, "nav": "catalog"},
-        status=400 if request.method == "POST" else 200,
     )
 
 

@@ -15,7 +15,7 @@ from region27.accounts.policy import Action, can
 from region27.catalog.selectors import organisation_entries, organisations_with_counts
 from region27.core.errors import NotAllowed
 from region27.web.forms import InviteForm
-from region27.web.views.common import paginate
+from region27.web.views.common import paginate, render_form
 
 
 def organisation_list(request: HttpRequest) -> HttpResponse:
@@ -65,7 +65,7 @@ def organisation_members(request: HttpRequest, slug: str) -> HttpResponse:
                 _("Invitation envoyée à %(email)s.") % {"email": form.cleaned_data["email"]},
             )
             return redirect("web:organisation_members", slug=slug)
-    return render(
+    return render_form(
         request,
         "organisations/members.html",
         {
@@ -75,7 +75,6 @@ def organisation_members(request: HttpRequest, slug: str) -> HttpResponse:
             "form": form,
             "nav": "organisations",
         },
-        status=400 if request.method == "POST" else 200,
     )
 
 

@@ -56,6 +56,7 @@ from region27.web.views.common import (
     attach_errors,
     entry_or_404,
     paginate,
+    render_form,
     too_large_message,
 )
 
@@ -320,7 +321,7 @@ def distribution_replace(request: HttpRequest, slug: str, uuid: Any) -> HttpResp
                 ),
             )
             return redirect(_run_urls(run)["run"])
-    return render(
+    return render_form(
         request,
         "validation/replace.html",
         {
@@ -330,7 +331,6 @@ def distribution_replace(request: HttpRequest, slug: str, uuid: Any) -> HttpResp
             "declared": declared_schema(distribution),
             "nav": "catalog",
         },
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -355,11 +355,10 @@ def distribution_declare(request: HttpRequest, slug: str, uuid: Any) -> HttpResp
             return redirect(_run_urls(run)["run"])
         messages.success(request, _("Schéma enregistré."))
         return redirect(entry.get_absolute_url())
-    return render(
+    return render_form(
         request,
         "validation/declare.html",
         {"entry": entry, "distribution": distribution, "form": form, "nav": "catalog"},
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -405,11 +404,10 @@ def schema_new(request: HttpRequest) -> HttpResponse:
                     _("Référentiel enregistré en brouillon : vérifiez-le puis publiez-le."),
                 )
                 return redirect(entry.get_absolute_url())
-    return render(
+    return render_form(
         request,
         "validation/schema_form.html",
         {"form": form, "entry": None, "nav": "new"},
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -443,11 +441,10 @@ def schema_version_new(request: HttpRequest, slug: str) -> HttpResponse:
             else:
                 messages.success(request, _("Version ajoutée."))
                 return redirect(entry.get_absolute_url())
-    return render(
+    return render_form(
         request,
         "validation/schema_form.html",
         {"form": form, "entry": entry, "nav": "catalog"},
-        status=400 if request.method == "POST" else 200,
     )
 
 
