@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
+from typing import Any
 
 import matplotlib
 
@@ -53,6 +54,19 @@ def _figure() -> Figure:
     return fig
 
 
+def _time_axes(
+    labels: Sequence[str], start_index: int, ylabel: str
+) -> tuple[Figure, Any, list[int]]:
+    """A figure over the periods: ticks, the treatment's start as a dotted line, a grid."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    ax.axvline(start_index - 0.5, color="#555555", linestyle=":", linewidth=1)
+    ax.set_xticks(_ticks(labels), [labels[i] for i in _ticks(labels)], rotation=45)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    return fig, ax, list(range(len(labels)))
+
+
 def series_svg(
     *,
     labels: Sequence[str],
@@ -64,16 +78,10 @@ def series_svg(
     title: str,
     desc: str,
 ) -> str:
-    fig = _figure()
-    ax = fig.add_subplot()
-    x = list(range(len(labels)))
+    fig, ax, x = _time_axes(labels, start_index, ylabel)
     ax.plot(x, treated, color=TREATED_COLOUR, linewidth=2, label=treated_name)
     ax.plot(x, synthetic, color=SYNTH_COLOUR, linewidth=2, linestyle="--", label="27e région")
-    ax.axvline(start_index - 0.5, color="#555555", linestyle=":", linewidth=1)
-    ax.set_xticks(_ticks(labels), [labels[i] for i in _ticks(labels)], rotation=45)
-    ax.set_ylabel(ylabel)
     ax.legend(frameon=False)
-    ax.grid(alpha=0.3)
     return _to_svg(fig, title, desc, "serie")
 
 
@@ -87,17 +95,11 @@ def gap_svg(
     title: str,
     desc: str,
 ) -> str:
-    fig = _figure()
-    ax = fig.add_subplot()
-    x = list(range(len(labels)))
+    fig, ax, x = _time_axes(labels, start_index, ylabel)
     for g in placebo_gaps:
         ax.plot(x, g, color=PLACEBO_COLOUR, linewidth=0.8)
     ax.plot(x, gaps, color=TREATED_COLOUR, linewidth=2.2)
     ax.axhline(0, color="#333333", linewidth=0.8)
-    ax.axvline(start_index - 0.5, color="#555555", linestyle=":", linewidth=1)
-    ax.set_xticks(_ticks(labels), [labels[i] for i in _ticks(labels)], rotation=45)
-    ax.set_ylabel(ylabel)
-    ax.grid(alpha=0.3)
     return _to_svg(fig, title, desc, "ecart")
 
 

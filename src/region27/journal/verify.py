@@ -27,7 +27,7 @@ from typing import Any
 
 from region27.core.files import sha256_of
 from region27.core.hashing import canonical_json
-from region27.journal import keys, merkle
+from region27.journal import keys, merkle, note
 from region27.journal.models import (
     NODE_LEVEL_SHIFT,
     Checkpoint,
@@ -35,13 +35,6 @@ from region27.journal.models import (
     Record,
     SealedAuthorship,
     SigningKey,
-)
-from region27.journal.note import (
-    NoteError,
-    Verifier,
-    parse_checkpoint,
-    parse_vkey,
-    verify_note,
 )
 from region27.journal.registry import JournaledKind, journaled_kinds
 from region27.journal.services import commitment_of, leaf_of, rfc3339, seal_content
@@ -356,11 +349,11 @@ def _check_nodes(report: Report, progress: Callable[[str], None] | None) -> None
 def _check_checkpoints(report: Report) -> None:
     from region27.journal.services import tree_root
 
-    verifiers: dict[str, Verifier] = {}
+    verifiers: dict[str, note.Verifier] = {}
     for vkey in SigningKey.objects.values_list("vkey", flat=True):
         try:
-            verifier = parse_vkey(vkey)
-        except NoteError:
+            verifier = note.parse_vkey(vkey)
+        except note.NoteError:
             continue
         verifiers[verifier.key_id.hex()] = verifier
     current = keys.signer().verifier
@@ -375,8 +368,8 @@ def _check_checkpoints(report: Report) -> None:
             report.problems.append(f"{name}: signed by an unknown key {checkpoint.key_id}")
             return
         try:
-            parsed = parse_checkpoint(verify_note(checkpoint.note, known).text)
-        except NoteError as exc:
+            parsed = note.parse_checkpoint(note.verify_note(checkpoint.note, known).text)
+        except note.NoteError as exc:
             report.problems.append(f"{name}: {exc}")
             return
         if parsed.origin != origin:

@@ -375,16 +375,21 @@ def _find_organisation(value: str) -> Organisation:
     return org
 
 
-def organization_show(data: dict[str, Any]) -> dict[str, Any]:
-    org = _find_organisation(_required_id(data))
-    own = datasets().filter(organisation=org)
-    result = dicts.organization_dict(org, package_count=own.count())
+def _with_datasets(result: dict[str, Any], own: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """An organisation's or group's dictionary, with its datasets when asked
+    (`include_datasets`), and the empty `users` and `extras` CKAN clients expect."""
     if _bool(data, "include_datasets", False):
         packages = dicts.package_queryset(own.order_by("-modified_at", "pk"))[:MAX_ROWS]
         result["packages"] = [dicts.package_dict(e) for e in packages]
     result["users"] = []
     result["extras"] = []
     return result
+
+
+def organization_show(data: dict[str, Any]) -> dict[str, Any]:
+    org = _find_organisation(_required_id(data))
+    own = datasets().filter(organisation=org)
+    return _with_datasets(dicts.organization_dict(org, package_count=own.count()), own, data)
 
 
 def group_list(data: dict[str, Any]) -> list[Any]:
@@ -410,13 +415,7 @@ def group_show(data: dict[str, Any]) -> dict[str, Any]:
     own = datasets().filter(
         pk__in=Entry.themes.through.objects.filter(theme=theme).values("entry_id")
     )
-    result = dicts.group_dict(theme, package_count=own.count())
-    if _bool(data, "include_datasets", False):
-        packages = dicts.package_queryset(own.order_by("-modified_at", "pk"))[:MAX_ROWS]
-        result["packages"] = [dicts.package_dict(e) for e in packages]
-    result["users"] = []
-    result["extras"] = []
-    return result
+    return _with_datasets(dicts.group_dict(theme, package_count=own.count()), own, data)
 
 
 def tag_list(data: dict[str, Any]) -> list[Any]:

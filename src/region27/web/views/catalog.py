@@ -388,18 +388,16 @@ def entry_create(request: HttpRequest, kind: str) -> HttpResponse:
             request, _("Brouillon enregistré. Vous pouvez le compléter puis le soumettre.")
         )
         return redirect(saved.get_absolute_url())
-    return render_form(
-        request,
-        "catalog/form.html",
-        {
-            "spec": spec,
-            "form": form,
-            "detail_form": detail_form,
-            "kit_form": kit_form,
-            "entry": None,
-            "nav": "new",
-        },
-    )
+    return _entry_form_page(request, spec, (form, detail_form, kit_form), entry=None, nav="new")
+
+
+def _entry_form_page(
+    request: HttpRequest, spec: KindSpec, forms: tuple[Any, Any, Any], **context: Any
+) -> HttpResponse:
+    """The entry form page (creation or change) with its three forms."""
+    form, detail_form, kit_form = forms
+    context |= {"spec": spec, "form": form, "detail_form": detail_form, "kit_form": kit_form}
+    return render_form(request, "catalog/form.html", context)
 
 
 @login_required
@@ -427,18 +425,8 @@ def entry_edit(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, _("Modifications enregistrées."))
         return redirect(saved.get_absolute_url())
-    return render_form(
-        request,
-        "catalog/form.html",
-        {
-            "spec": spec,
-            "form": form,
-            "detail_form": detail_form,
-            "kit_form": kit_form,
-            "entry": entry,
-            "proposes": proposes,
-            "nav": "catalog",
-        },
+    return _entry_form_page(
+        request, spec, (form, detail_form, kit_form), entry=entry, nav="catalog", proposes=proposes
     )
 
 
