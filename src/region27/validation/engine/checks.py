@@ -36,6 +36,20 @@ OPERATORS = {
     "<=": "inférieure ou égale",
     "<": "inférieure",
 }
+
+
+def _identifier_message(what: str, digits: int) -> Callable[[list[Any]], str]:
+    """The message of a wrong SIRET or SIREN number."""
+
+    def message(vals: list[Any]) -> str:
+        return (
+            f"La valeur « {vals[0]} » n'est pas un numéro {what} "
+            f"valide ({digits} chiffres et clé de contrôle de Luhn)."
+        )
+
+    return message
+
+
 SUPPORTED = {
     "french-siret-value",
     "french-siren-value",
@@ -208,31 +222,15 @@ def compile_checks(schema: Schema, present: dict[str, int]) -> CompiledChecks:
                 valid = siret_valid(col)
             else:
                 valid = siren_valid(col)
-            if name == "french-siret-value":
+            if name in ("french-siret-value", "french-siren-value"):
+                what, digits = ("SIRET", 14) if name == "french-siret-value" else ("SIREN", 9)
                 out.row_checks.append(
                     RowCheck(
                         name,
                         column,
                         col.is_not_null() & (col != "") & ~valid,
                         [v(column)],
-                        lambda vals: (
-                            f"La valeur « {vals[0]} » n'est pas un numéro SIRET "
-                            "valide (14 chiffres et clé de contrôle de Luhn)."
-                        ),
-                        template=True,
-                    )
-                )
-            elif name == "french-siren-value":
-                out.row_checks.append(
-                    RowCheck(
-                        name,
-                        column,
-                        col.is_not_null() & (col != "") & ~valid,
-                        [v(column)],
-                        lambda vals: (
-                            f"La valeur « {vals[0]} » n'est pas un numéro SIREN "
-                            "valide (9 chiffres et clé de contrôle de Luhn)."
-                        ),
+                        _identifier_message(what, digits),
                         template=True,
                     )
                 )

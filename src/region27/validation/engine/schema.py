@@ -42,17 +42,6 @@ CONSTRAINTS = {
 }
 DEFAULT_TRUE = ["true", "True", "TRUE", "1"]
 DEFAULT_FALSE = ["false", "False", "FALSE", "0"]
-KNOWN_CUSTOM_CHECKS = {
-    "french-siret-value",
-    "french-siren-value",
-    "one-of-required",
-    "year-interval-value",
-    "cohesive-columns-value",
-    "compare-columns-value",
-    "sum-columns-value",
-    "nomenclature-actes-value",
-    "french-gps-coordinates",
-}
 
 
 @dataclass
