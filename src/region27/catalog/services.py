@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Required, TypedDict
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -500,6 +500,17 @@ def entry_archive(*, entry: Entry, by: User) -> Entry:
     entry.save(update_fields=["status", "archived_at", "modified_at"])
     record_change(entry, action="archive", by=by)
     return entry
+
+
+class DistributionFields(TypedDict, total=False):
+    """What `distribution_add` takes besides the entry and the person (for services of
+    other apps that add a distribution and do more)."""
+
+    title: Required[str]
+    file: UploadedFile | None
+    url: str
+    description: str
+    format: str
 
 
 @transaction.atomic

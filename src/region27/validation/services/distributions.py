@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,6 +17,7 @@ from region27.accounts.models import User
 from region27.accounts.policy import Action, can
 from region27.catalog import services as catalog_services
 from region27.catalog.models import Distribution, Entry
+from region27.catalog.services import DistributionFields
 from region27.catalog.services import record_change as catalog_record
 from region27.core.errors import NotAllowed
 from region27.core.files import (
@@ -62,23 +63,12 @@ def distribution_add_with_schema(
     *,
     entry: Entry,
     by: User,
-    title: str,
-    file: UploadedFile | None = None,
-    url: str = "",
-    description: str = "",
-    format: str = "",
     schema_version: SchemaVersion | None = None,
+    **fields: Unpack[DistributionFields],
 ) -> Distribution:
     """Add a distribution; when it declares a schema, validate its file in the background."""
-    distribution = catalog_services.distribution_add(
-        entry=entry,
-        by=by,
-        title=title,
-        file=file,
-        url=url,
-        description=description,
-        format=format,
-    )
+    distribution = catalog_services.distribution_add(entry=entry, by=by, **fields)
+    file = fields.get("file")
     if schema_version is None:
         return distribution
     DistributionSchema.objects.update_or_create(
