@@ -19,9 +19,9 @@ from region27.evaluation.stats.synth import (
     _Design,
     _normalise,
     _Objective,
-    _prepare,
     _standardise,
     fit_synth,
+    prepare_fit,
 )
 
 from .conftest import DATA, PROP99_PREDICTORS
@@ -35,14 +35,12 @@ KW = {
 
 
 def _design(panel: Panel, treated: str = "California") -> tuple[_Design, np.ndarray]:
-    prep, _units = _prepare(
+    prep, _units = prepare_fit(
         panel,
         outcome="cigsale",
         treated=treated,
         treatment_start=1989,
-        donors=None,
-        predictors=PROP99_PREDICTORS,
-        fit_window=None,
+        spec={"predictors": PROP99_PREDICTORS},
         options=SynthOptions(),
     )
     scaled, _sd = _standardise(prep.raw_x, True)

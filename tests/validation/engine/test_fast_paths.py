@@ -10,7 +10,7 @@ import random
 import polars as pl
 import pytest
 
-from region27.validation.engine.checks import _number_check
+from region27.validation.engine.checks import number_check
 from region27.validation.engine.model import Limits
 from region27.validation.engine.schema import load_schema
 from region27.validation.engine.source import _is_utf8, _parse_block
@@ -116,8 +116,8 @@ def test_siret_siren_vectorised() -> None:
             v = v[:3] + rng.choice([" ", ".", "a"]) + v[3:]
         values.append(v)
     series = pl.Series("x", values, dtype=pl.String)
-    got14 = _number_check(series, 14, True).to_list()
-    got9 = _number_check(series, 9, False).to_list()
+    got14 = number_check(series, 14, True).to_list()
+    got9 = number_check(series, 9, False).to_list()
     assert got14 == [v is not None and _siret_ok(v) for v in values]
     assert got9 == [v is not None and _siren_ok(v) for v in values]
 

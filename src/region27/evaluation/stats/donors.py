@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 
 from .errors import EvaluationError
 from .panel import Panel
-from .synth import Predictor, _predictor_matrix
+from .synth import Predictor, predictor_matrix
 
 FloatArray = NDArray[np.float64]
 
@@ -72,7 +72,7 @@ def _features(
         t_idx = np.asarray([panel.period_index(p) for p in window], dtype=np.intp)
     feats = panel.column(outcome)[np.ix_(t_idx, idx)]
     if predictors:
-        feats = np.vstack([feats, _predictor_matrix(panel, predictors, idx)])
+        feats = np.vstack([feats, predictor_matrix(panel, predictors, idx)])
     if np.isnan(feats).any():
         bad = sorted({units[int(j)] for j in np.nonzero(np.isnan(feats))[1]})
         raise EvaluationError(
@@ -86,7 +86,7 @@ def _features(
     return np.ascontiguousarray(feats.T)
 
 
-def _standardised(feats: FloatArray) -> FloatArray:
+def standardised(feats: FloatArray) -> FloatArray:
     sd = feats.std(axis=0, ddof=1) if feats.shape[0] > 1 else np.ones(feats.shape[1])
     sd = np.where(sd > 0, sd, 1.0)
     return feats / sd
@@ -162,7 +162,7 @@ def build_donor_pool(
             )
         if len(candidates) > keep:
             order = [treated, *candidates]
-            feats = _standardised(_features(panel, outcome, treatment_start, order, predictors))
+            feats = standardised(_features(panel, outcome, treatment_start, order, predictors))
             chosen, dist = nearest_donors(feats, 0, np.arange(1, len(order), dtype=np.intp), keep)
             selected = [order[i] for i in chosen]
             distances = {order[i]: float(d) for i, d in zip(chosen, dist, strict=True)}

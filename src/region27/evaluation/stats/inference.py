@@ -7,22 +7,24 @@ import warnings
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Unpack
 
 import numpy as np
 from numpy.typing import NDArray
 
-from .donors import _standardised, nearest_donors
+from .donors import nearest_donors, standardised
 from .errors import EvaluationError, SpecificationWarning
 from .panel import Panel, format_period
 from .synth import (
+    FitSpec,
     Predictor,
+    Prepared,
     SynthOptions,
     SynthResult,
-    _fit_prepared,
-    _prepare,
-    _Prepared,
+    fit_prepared,
+    fit_spec,
     fit_synth,
+    prepare_fit,
 )
 
 FloatArray = NDArray[np.float64]
@@ -98,7 +100,7 @@ class PlaceboResult:
 
 
 def _placebo_worker(
-    args: tuple[_Prepared, list[str], list[tuple[int, list[int]]], SynthOptions],
+    args: tuple[Prepared, list[str], list[tuple[int, list[int]]], SynthOptions],
 ) -> list[PlaceboFit]:
     prep, names, jobs, options = args
     out: list[PlaceboFit] = []
@@ -107,7 +109,7 @@ def _placebo_worker(
         for target, pool in jobs:
             cols = np.asarray([target, *pool], dtype=np.intp)
             units = [names[c] for c in cols]
-            r = _fit_prepared(prep, units, cols, options, emit_warnings=False)
+            r = fit_prepared(prep, units, cols, options, emit_warnings=False)
             out.append(
                 PlaceboFit(
                     unit=names[target],
@@ -130,16 +132,13 @@ def in_space_placebos(
     outcome: str,
     treated: str,
     treatment_start: float,
-    donors: Sequence[str] | None = None,
-    predictors: Sequence[Predictor | str] | None = None,
-    fit_window: Sequence[float] | str | None = None,
-    options: SynthOptions | None = None,
     exclude_poor_fit: float | None = None,
     poor_fit_metric: Literal["mspe", "rmspe"] = "mspe",
     preselect: int | None = None,
     placebo_units: Sequence[str] | None = None,
     n_jobs: int = 1,
     placebo_options: SynthOptions | None = None,
+    **spec: Unpack[FitSpec],
 ) -> PlaceboResult:
     """Treat each donor in turn (the other donors as its pool, the treated unit left out).
 
@@ -151,6 +150,7 @@ def in_space_placebos(
     outcome.  ``placebo_units`` limits the placebos to a subset of donors;
     ``placebo_options`` (default: ``options``) sets the solver for the placebo fits.
     """
+    options = spec.get("options")
     if exclude_poor_fit is not None and not (
         np.isfinite(exclude_poor_fit) and exclude_poor_fit >= 1
     ):
@@ -162,14 +162,12 @@ def in_space_placebos(
         )
     opts = options or SynthOptions()
     p_opts = placebo_options or opts
-    prep, units = _prepare(
+    prep, units = prepare_fit(
         panel,
         outcome=outcome,
         treated=treated,
         treatment_start=treatment_start,
-        donors=donors,
-        predictors=predictors,
-        fit_window=fit_window,
+        spec=spec,
         options=opts,
     )
     n = len(units)
@@ -181,7 +179,7 @@ def in_space_placebos(
                 "bad_parameter", "La présélection doit garder au moins deux témoins."
             )
         pre_idx = np.flatnonzero(prep.pre_mask)
-        feats = _standardised(np.ascontiguousarray(prep.y[pre_idx].T))
+        feats = standardised(np.ascontiguousarray(prep.y[pre_idx].T))
 
     def pool_for(target: int) -> list[int]:
         cands = all_donors[all_donors != target]
@@ -192,7 +190,7 @@ def in_space_placebos(
 
     treated_pool = pool_for(0)
     treated_cols = np.asarray([0, *treated_pool], dtype=np.intp)
-    treated_res = _fit_prepared(prep, [units[c] for c in treated_cols], treated_cols, opts)
+    treated_res = fit_prepared(prep, [units[c] for c in treated_cols], treated_cols, opts)
     if placebo_units is None:
         targets = [int(i) for i in all_donors]
     else:
@@ -311,11 +309,8 @@ def in_time_placebo(
     treated: str,
     treatment_start: float,
     fake_start: float,
-    donors: Sequence[str] | None = None,
-    predictors: Sequence[Predictor | str] | None = None,
-    fit_window: Sequence[float] | str | None = None,
     placebo_predictors: Sequence[Predictor | str] | None = None,
-    options: SynthOptions | None = None,
+    **spec: Unpack[FitSpec],
 ) -> InTimePlaceboResult:
     """Backdate the treatment to ``fake_start`` using only periods before ``treatment_start``.
 
@@ -325,6 +320,7 @@ def in_time_placebo(
     adjustment being reported and warned about.  A large placebo gap before the real
     treatment casts doubt on the estimated effect.
     """
+    donors, predictors, fit_window, options = fit_spec(spec)
     fake = float(fake_start)
     start = float(treatment_start)
     if fake >= start:
@@ -393,13 +389,11 @@ def leave_one_out(
     outcome: str,
     treated: str,
     treatment_start: float,
-    donors: Sequence[str] | None = None,
-    predictors: Sequence[Predictor | str] | None = None,
-    fit_window: Sequence[float] | str | None = None,
-    options: SynthOptions | None = None,
     base: SynthResult | None = None,
+    **spec: Unpack[FitSpec],
 ) -> LeaveOneOutResult:
     """Drop each donor with a positive weight and refit (Abadie, Diamond & Hainmueller 2015)."""
+    donors, predictors, fit_window, options = fit_spec(spec)
 
     def refit(pool: Sequence[str] | None) -> SynthResult:
         return fit_synth(

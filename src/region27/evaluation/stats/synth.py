@@ -27,7 +27,7 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypedDict, Unpack
 
 import numpy as np
 from numpy.typing import NDArray
@@ -551,7 +551,7 @@ def _optimise_v(
     return v_best, final, report
 
 
-def _predictor_matrix(
+def predictor_matrix(
     panel: Panel, predictors: Sequence[Predictor], unit_idx: NDArray[np.intp]
 ) -> FloatArray:
     """Raw predictor values, shape ``(k, len(unit_idx))``; raises on missing cells."""
@@ -593,7 +593,7 @@ def _standardise(raw: FloatArray, enabled: bool) -> tuple[FloatArray, FloatArray
 
 
 @dataclass(frozen=True, slots=True)
-class _Prepared:
+class Prepared:
     panel: Panel
     outcome: str
     treatment_start: float
@@ -643,17 +643,18 @@ def _check_units(panel: Panel, treated: str, donors: Sequence[str] | None) -> li
     return pool
 
 
-def _prepare(
+def prepare_fit(
     panel: Panel,
     *,
     outcome: str,
     treated: str,
     treatment_start: float,
-    donors: Sequence[str] | None,
-    predictors: Sequence[Predictor | str] | None,
-    fit_window: Sequence[float] | str | None,
+    spec: FitSpec,
     options: SynthOptions,
-) -> tuple[_Prepared, list[str]]:
+) -> tuple[Prepared, list[str]]:
+    """The arrays a fit works on (the treated unit first, then its donors), and the units;
+    `options` are the spec's options with their defaults."""
+    donors, predictors, fit_window, _given = fit_spec(spec)
     pool = _check_units(panel, treated, donors)
     y_all = panel.column(outcome)
     treatment_start = float(treatment_start)
@@ -740,7 +741,7 @@ def _prepare(
         msg = f"La série du territoire traité « {treated} » est constante avant le traitement."
         warnings.warn(SpecificationWarning(msg, "constant_treated_series"), stacklevel=3)
         notes.append("constant_treated_series: " + msg)
-    raw = _predictor_matrix(panel, preds, idx)
+    raw = predictor_matrix(panel, preds, idx)
     kept: list[int] = []
     for i, p in enumerate(preds):
         if raw.shape[1] > 1 and np.ptp(raw[i]) == 0:
@@ -751,7 +752,7 @@ def _prepare(
             kept.append(i)
     preds = [preds[i] for i in kept]
     raw = raw[kept] if kept else np.zeros((0, idx.size))
-    prepared = _Prepared(
+    prepared = Prepared(
         panel=panel,
         outcome=outcome,
         treatment_start=treatment_start,
@@ -766,8 +767,8 @@ def _prepare(
     return prepared, [treated, *pool]
 
 
-def _fit_prepared(
-    prep: _Prepared,
+def fit_prepared(
+    prep: Prepared,
     units: Sequence[str],
     cols: NDArray[np.intp],
     options: SynthOptions,
@@ -878,7 +879,7 @@ def _compare_reference(
     reference_weights: Mapping[str, float],
     donors: Sequence[str],
     y: FloatArray,
-    prep: _Prepared,
+    prep: Prepared,
     w: FloatArray,
     loss: float,
     tolerance: float = 0.02,
@@ -912,17 +913,36 @@ def _compare_reference(
     )
 
 
+class FitSpec(TypedDict, total=False):
+    """The settings of a fit that every estimator takes, as keywords (see `fit_synth`):
+    the donor pool, the predictors, the fit window and the solver's options."""
+
+    donors: Sequence[str] | None
+    predictors: Sequence[Predictor | str] | None
+    fit_window: Sequence[float] | str | None
+    options: SynthOptions | None
+
+
+def fit_spec(
+    spec: FitSpec,
+) -> tuple[
+    Sequence[str] | None,
+    Sequence[Predictor | str] | None,
+    Sequence[float] | str | None,
+    SynthOptions | None,
+]:
+    """The settings of `spec` (None where not given): donors, predictors, window, options."""
+    return spec.get("donors"), spec.get("predictors"), spec.get("fit_window"), spec.get("options")
+
+
 def fit_synth(
     panel: Panel,
     *,
     outcome: str,
     treated: str,
     treatment_start: float,
-    donors: Sequence[str] | None = None,
-    predictors: Sequence[Predictor | str] | None = None,
-    fit_window: Sequence[float] | str | None = None,
-    options: SynthOptions | None = None,
     reference_weights: Mapping[str, float] | None = None,
+    **spec: Unpack[FitSpec],
 ) -> SynthResult:
     """Fit a synthetic control for ``treated`` from ``donors`` (default: every other unit).
 
@@ -931,16 +951,15 @@ def fit_synth(
     (default: every period before ``treatment_start``).  ``reference_weights`` (e.g.
     published weights) are compared with the fit in ``result.reference``.
     """
+    options = spec.get("options")
     opts = options or SynthOptions()
-    prep, units = _prepare(
+    prep, units = prepare_fit(
         panel,
         outcome=outcome,
         treated=treated,
         treatment_start=treatment_start,
-        donors=donors,
-        predictors=predictors,
-        fit_window=fit_window,
+        spec=spec,
         options=opts,
     )
     cols = np.arange(len(units), dtype=np.intp)
-    return _fit_prepared(prep, units, cols, opts, reference_weights=reference_weights)
+    return fit_prepared(prep, units, cols, opts, reference_weights=reference_weights)

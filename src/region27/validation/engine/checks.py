@@ -122,7 +122,7 @@ def _luhn_ok(columns: np.ndarray) -> np.ndarray:
     return result
 
 
-def _number_check(series: pl.Series, width: int, siret: bool) -> pl.Series:
+def number_check(series: pl.Series, width: int, siret: bool) -> pl.Series:
     """SIRET (``siret``) or SIREN validity of each value, like python-stdnum.
 
     A value of exactly ``width`` bytes is taken as it is (cleaning only removes
@@ -171,12 +171,12 @@ def _number_check(series: pl.Series, width: int, siret: bool) -> pl.Series:
 
 def siret_valid(value: pl.Expr) -> pl.Expr:
     """Same rule as python-stdnum ``stdnum.fr.siret.is_valid`` (used by Validata)."""
-    return value.map_batches(lambda s: _number_check(s, 14, True), return_dtype=pl.Boolean)
+    return value.map_batches(lambda s: number_check(s, 14, True), return_dtype=pl.Boolean)
 
 
 def siren_valid(value: pl.Expr) -> pl.Expr:
     """Same rule as python-stdnum ``stdnum.fr.siren.is_valid``."""
-    return value.map_batches(lambda s: _number_check(s, 9, False), return_dtype=pl.Boolean)
+    return value.map_batches(lambda s: number_check(s, 9, False), return_dtype=pl.Boolean)
 
 
 def compile_checks(schema: Schema, present: dict[str, int]) -> CompiledChecks:

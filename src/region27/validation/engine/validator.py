@@ -10,7 +10,7 @@ from typing import Any, BinaryIO
 import numpy as np
 import polars as pl
 
-from .checks import _number_check, compile_checks
+from .checks import compile_checks, number_check
 from .errors import (
     Collector,
     CsvErrorWriter,
@@ -565,7 +565,7 @@ def _chunk_errors(plan: _Plan, chunk: Chunk, keys: _Keys) -> pl.DataFrame:
     extra_flags[extra_nonblank] = True
     xb = pl.Series("_xb", extra_flags, dtype=pl.Boolean)
     numbers = [
-        _number_check(chunk.frame[f"c{plan.positions[fname]}"], digits, siret).alias(name)
+        number_check(chunk.frame[f"c{plan.positions[fname]}"], digits, siret).alias(name)
         for name, fname, digits, siret in plan.checks.numbers
     ]
     frame = chunk.frame.with_columns(chunk.counts.alias("_n"), xb, *numbers)
