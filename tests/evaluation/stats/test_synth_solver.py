@@ -37,9 +37,9 @@ KW = {
 def _design(panel: Panel, treated: str = "California") -> tuple[_Design, np.ndarray]:
     prep, _units = prepare_fit(
         panel,
-        outcome="cigsale",
-        treated=treated,
-        treatment_start=1989,
+        "cigsale",
+        treated,
+        1989,
         spec={"predictors": PROP99_PREDICTORS},
         options=SynthOptions(),
     )

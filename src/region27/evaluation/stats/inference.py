@@ -162,14 +162,7 @@ def in_space_placebos(
         )
     opts = options or SynthOptions()
     p_opts = placebo_options or opts
-    prep, units = prepare_fit(
-        panel,
-        outcome=outcome,
-        treated=treated,
-        treatment_start=treatment_start,
-        spec=spec,
-        options=opts,
-    )
+    prep, units = prepare_fit(panel, outcome, treated, treatment_start, spec=spec, options=opts)
     n = len(units)
     all_donors = np.arange(1, n, dtype=np.intp)
     feats: FloatArray | None = None

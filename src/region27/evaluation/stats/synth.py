@@ -645,10 +645,10 @@ def _check_units(panel: Panel, treated: str, donors: Sequence[str] | None) -> li
 
 def prepare_fit(
     panel: Panel,
-    *,
     outcome: str,
     treated: str,
     treatment_start: float,
+    *,
     spec: FitSpec,
     options: SynthOptions,
 ) -> tuple[Prepared, list[str]]:
@@ -953,13 +953,6 @@ def fit_synth(
     """
     options = spec.get("options")
     opts = options or SynthOptions()
-    prep, units = prepare_fit(
-        panel,
-        outcome=outcome,
-        treated=treated,
-        treatment_start=treatment_start,
-        spec=spec,
-        options=opts,
-    )
+    prep, units = prepare_fit(panel, outcome, treated, treatment_start, spec=spec, options=opts)
     cols = np.arange(len(units), dtype=np.intp)
     return fit_prepared(prep, units, cols, opts, reference_weights=reference_weights)
