@@ -64,6 +64,19 @@ def test_wrong_passwords_lock_the_account_even_for_the_right_one(client: Client)
     assert response.status_code == 302 and _signed_in(client)
 
 
+def test_the_lock_holds_for_the_address_written_in_other_unicode_forms(
+    client: Client,
+) -> None:
+    """Sign-in reads `ａlice` (full-width letters) as `alice` (Unicode NFKC): so does
+    the lock, else each form of the address would get a fresh budget."""
+    _user("alice@example.org")
+    for _ in range(5):
+        _login(client, "alice@example.org", "mauvais", "192.0.2.11")
+    for variant in ("\uff41lice@example.org", "\uff41\uff4cice@example.org", "ALICE@example.org"):
+        assert _login(client, variant, PASSWORD, "198.51.100.8").status_code == 429
+    assert not _signed_in(client)
+
+
 def test_one_address_is_locked_across_accounts(client: Client) -> None:
     for i in range(20):  # never five on the same account
         assert _login(client, f"inconnu{i}@example.fr", "mauvais").status_code == 200

@@ -17,6 +17,7 @@ docs/operations.md).
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -31,7 +32,9 @@ def _setting(name: str, default: int) -> int:
 
 
 def _account(email: str) -> str:
-    return (email or "").strip().lower()
+    """The account an address names, as sign-in finds it: Unicode NFKC (as Django's
+    username field normalises it, so `ａlice` is `alice`), trimmed, case-insensitive."""
+    return unicodedata.normalize("NFKC", email or "").strip().casefold()
 
 
 @dataclass(frozen=True)
