@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 
 from region27.accounts.models import Membership, Role, User
+from region27.catalog import services
 from region27.catalog.models import Distribution, Entry
 from region27.territories.models import Level
 from tests import factories
@@ -244,7 +245,23 @@ def test_agent_submits_and_elu_validates_from_queue(client: Client, world: dict)
     assert f"/catalogue/{draft.slug}/relecture/" in queue
     review = client.get(f"/catalogue/{draft.slug}/relecture/").content.decode()
     assert "Plan de mobilité" in review and 'value="approve"' in review
-    decided = client.post(f"/catalogue/{draft.slug}/relecture/decision/", {"decision": "approve"})
+    # One click on "publier" does not skip the review page.
+    skipped = client.post(f"/catalogue/{draft.slug}/publier/")
+    assert skipped["Location"].endswith("/relecture/")
+    draft.refresh_from_db()
+    assert draft.version == 2 and f'name="version" value="{draft.version}"' in review
+    # Changed since the élu read it (the agents edited the submitted draft): refused.
+    services.entry_update(entry=draft, by=world["agent"], summary="Résumé jamais relu.")
+    late = client.post(
+        f"/catalogue/{draft.slug}/relecture/decision/", {"decision": "approve", "version": "2"}
+    )
+    assert late["Location"].endswith("/relecture/")
+    draft.refresh_from_db()
+    assert draft.status == "submitted"
+    decided = client.post(
+        f"/catalogue/{draft.slug}/relecture/decision/",
+        {"decision": "approve", "version": str(draft.version)},
+    )
     assert decided["Location"] == draft.get_absolute_url()
     draft.refresh_from_db()
     assert draft.status == "published"

@@ -113,9 +113,25 @@ def test_agent_proposes_elu_reviews_the_diff_then_approves(
         {"decision": "approve", "revision": "00000000-0000-0000-0000-000000000000"},
     )
     assert stale["Location"].endswith("/relecture/")
+    # The élu approves what the page showed: the proposal's digest goes with the decision.
+    seen = revision.digest
+    assert f'name="seen" value="{seen}"' in review
+    # The agents amend it while the élu reads: the élu's approval of the old text fails.
+    services.entry_update(entry=entry, by=world["agent"], title="Titre jamais relu")
+    late = client.post(
+        f"/catalogue/{entry.slug}/relecture/decision/",
+        {"decision": "approve", "revision": str(revision.uuid), "seen": seen},
+    )
+    assert late["Location"].endswith("/relecture/")
+    entry.refresh_from_db()
+    assert entry.title == "Plan vélo de Valence", "nothing unread becomes public"
+    services.entry_update(entry=entry, by=world["agent"], title="Plan vélo de Valence 2026")
+    review = client.get(f"/catalogue/{entry.slug}/relecture/").content.decode()
+    revision.refresh_from_db()
+    assert f'name="seen" value="{revision.digest}"' in review
     client.post(
         f"/catalogue/{entry.slug}/relecture/decision/",
-        {"decision": "approve", "revision": str(revision.uuid)},
+        {"decision": "approve", "revision": str(revision.uuid), "seen": revision.digest},
     )
     entry.refresh_from_db()
     assert entry.title == "Plan vélo de Valence 2026" and entry.licence == "cc-by"

@@ -464,9 +464,15 @@ def entry_submit(*, entry: Entry, by: User) -> Entry:
 
 
 @transaction.atomic
-def entry_publish(*, entry: Entry, by: User) -> Entry:
+def entry_publish(*, entry: Entry, by: User, seen_version: int | None = None) -> Entry:
+    """Publish the entry. `seen_version` is the version the élu reviewed: if the entry
+    changed since, nothing is published."""
     entry = Entry.objects.select_for_update(no_key=True).get(pk=entry.pk)
     _require(by, Action.ENTRY_PUBLISH, entry)
+    if seen_version is not None and seen_version != entry.version:
+        raise ValidationError(
+            _("La fiche a changé pendant votre relecture : relisez-la."), code="changed"
+        )
     entry.status = Status.PUBLISHED
     entry.published_at = timezone.now()
     entry.archived_at = None
@@ -1118,14 +1124,22 @@ def revision_preview(*, revision: EntryRevision, user: Any) -> dict[str, Any]:
 
 
 @transaction.atomic
-def revision_approve(*, revision: EntryRevision, by: User, comment: str = "") -> Entry:
+def revision_approve(
+    *, revision: EntryRevision, by: User, comment: str = "", seen: str | None = None
+) -> Entry:
     """An élu approves the pending revision: it becomes the public entry (a new version,
-    its journal record and the search index, in one transaction)."""
+    its journal record and the search index, in one transaction). `seen` is the
+    revision's `digest` as the élu read it: if the agents changed it since, nothing is
+    approved."""
     entry = Entry.objects.select_for_update(no_key=True).get(pk=revision.entry_id)
     _require(by, Action.ENTRY_REVIEW, entry)
     locked = _pending(entry)
     if locked is None or locked.pk != revision.pk:
         raise ValidationError(_("Cette modification a déjà été traitée."))
+    if seen is not None and seen != locked.digest:
+        raise ValidationError(
+            _("La modification a changé pendant votre relecture : relisez-la."), code="changed"
+        )
     _apply_revision(entry, locked)
     locked.state = RevisionState.APPROVED
     locked.decided_by = by

@@ -84,6 +84,14 @@ class EntryRevision(models.Model):
         return [name for name in names if name]
 
     @property
+    def digest(self) -> str:
+        """What the proposal says, hashed: the review page sends it back with the élu's
+        decision, so an élu approves only what they read."""
+        from region27.core.hashing import canonical_json, sha256_hex
+
+        return sha256_hex(canonical_json({"changes": self.changes, "files": self.files}))
+
+    @property
     def is_pending(self) -> bool:
         return self.state == RevisionState.PENDING
 

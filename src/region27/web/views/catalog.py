@@ -445,6 +445,10 @@ def _lifecycle(request: HttpRequest, slug: str, action: str) -> HttpResponse:
                 else _("Fiche marquée prête : un agent peut maintenant la publier.")
             )
         elif action == "publish":
+            if entry.status == "submitted" and entry.organisation.requires_validation:
+                # An élu validates what they read: from the review page only.
+                messages.info(request, _("Relisez la fiche avant de la valider."))
+                return redirect("web:entry_review", slug=entry.slug)
             services.entry_publish(entry=entry, by=user)
             text = _("Fiche publiée.")
         elif action == "archive":
@@ -653,15 +657,21 @@ def entry_review_decide(request: HttpRequest, slug: str) -> HttpResponse:
     revision = pending_revision(user=request.user, entry=entry)
     try:
         if decision == "approve":
+            # Only what the page showed: the proposal's digest, the entry's version.
             if revision is not None:
                 if request.POST.get("revision") != str(revision.uuid):
                     raise ValidationError(
                         _("La modification a changé pendant votre relecture : relisez-la.")
                     )
-                services.revision_approve(revision=revision, by=user)
+                services.revision_approve(
+                    revision=revision, by=user, seen=request.POST.get("seen", "")
+                )
                 text = _("Modification validée : elle est maintenant publique.")
             else:
-                services.entry_publish(entry=entry, by=user)
+                seen = request.POST.get("version", "")
+                services.entry_publish(
+                    entry=entry, by=user, seen_version=int(seen) if seen.isdigit() else -1
+                )
                 text = _("Fiche validée et publiée.")
         elif decision == "reject":
             form = RevisionRejectForm(request.POST)
