@@ -201,6 +201,23 @@ def schema_version_hash(world: dict[str, Any]) -> tuple[str, ...]:
     return (_name(entry), "versions")
 
 
+def schema_rules_loosened(world: dict[str, Any]) -> tuple[str, ...]:
+    """The rules validations apply changed in the database (every constraint dropped),
+    the recorded SHA-256 of the file left as it was."""
+    entry = schema_create(
+        by=world["agent"],
+        organisation=world["org"],
+        title="Arbres",
+        summary="Les arbres.",
+        licence="lov2",
+        name="test/arbres",
+        schema_file=SimpleUploadedFile("s.json", json.dumps(SCHEMA).encode()),
+    )
+    loose = {"fields": [{"name": f["name"], "type": "string"} for f in SCHEMA["fields"]]}
+    SchemaVersion.objects.filter(schema__entry=entry).update(descriptor=loose)
+    return (_name(entry), "versions")
+
+
 def _experiment(world: dict[str, Any]) -> Entry:
     return _entry(
         world,
@@ -282,7 +299,7 @@ CASES: dict[str, list[Case]] = {
     "service": [service_status, service_deleted],
     "failure": [failure_lessons, failure_cost, failure_anonymised_title],
     "kit": [kit_item_deleted],
-    "schema": [schema_version_hash],
+    "schema": [schema_version_hash, schema_rules_loosened],
     "experiment": [experiment_hypothesis, experiment_phase],
     "indicator": [indicator_name, indicator_value_deleted],
     "evaluation": [evaluation_parameters],

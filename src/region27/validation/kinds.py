@@ -13,13 +13,22 @@ if TYPE_CHECKING:
 
 
 def _versions_snapshot(entry: Entry) -> dict[str, Any]:
-    """The versions are public content: each one's number, source and SHA-256."""
+    """The versions are public content: each one's number, source, the SHA-256 of the
+    file as received and that of the rules validations apply (the stored descriptor,
+    canonical JSON), so that `journal verify` sees a rule changed in the database."""
+    from region27.core.hashing import canonical_json, sha256_hex
+
     detail = getattr(entry, "schema", None)
     if detail is None:
         return {"versions": []}
     return {
         "versions": [
-            {"version": v.version, "source_url": v.source_url, "sha256": v.sha256}
+            {
+                "version": v.version,
+                "source_url": v.source_url,
+                "sha256": v.sha256,
+                "rules_sha256": sha256_hex(canonical_json(v.descriptor)),
+            }
             for v in detail.versions.order_by("created_at", "pk")
         ]
     }
