@@ -133,6 +133,16 @@ def study_summary(world: dict[str, Any]) -> tuple[str, ...]:
     return (_name(entry), "summary", "detail.authors")
 
 
+def study_version_made_approved(world: dict[str, Any]) -> tuple[str, ...]:
+    """The history claims an élu approved what an agent published."""
+    from region27.catalog.models import EntryVersion
+
+    entry = _entry(world, "study")
+    latest = EntryVersion.objects.filter(entry=entry).order_by("-number")[0]
+    EntryVersion.objects.filter(pk=latest.pk).update(action="approve", role="elu")
+    return (f"study {entry.pk} version {latest.number}", "'approve' by 'elu'")
+
+
 def software_body(world: dict[str, Any]) -> tuple[str, ...]:
     entry = _entry(world, "software")
     Entry.objects.filter(pk=entry.pk).update(body="Un autre texte.")
@@ -294,7 +304,7 @@ CASES: dict[str, list[Case]] = {
         dataset_file_swapped,
         dataset_distribution_deleted,
     ],
-    "study": [study_summary],
+    "study": [study_summary, study_version_made_approved],
     "software": [software_body],
     "service": [service_status, service_deleted],
     "failure": [failure_lessons, failure_cost, failure_anonymised_title],

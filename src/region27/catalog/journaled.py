@@ -80,15 +80,17 @@ def entry_states(kind: str) -> Iterator[Any]:
         yield ObjectState(entry.pk, content, entry.slug)
 
 
-def entry_versions(source_ids: list[int]) -> dict[int, tuple[int, int, str, str]]:
+def entry_versions(source_ids: list[int]) -> dict[int, tuple[int, int, str, str, str, str]]:
+    """Each stored version: (entry, number, hash of its snapshot, its stored hash, its
+    action, its role), the facts its record repeats."""
     from region27.catalog.models import EntryVersion
 
     found = EntryVersion.objects.filter(pk__in=source_ids).values_list(
-        "pk", "entry_id", "number", "snapshot", "content_hash"
+        "pk", "entry_id", "number", "snapshot", "content_hash", "action", "role"
     )
     return {
-        pk: (entry_id, number, sha256_hex(canonical_json(snapshot)), stored)
-        for pk, entry_id, number, snapshot, stored in found
+        pk: (entry_id, number, sha256_hex(canonical_json(snapshot)), stored, action, role)
+        for pk, entry_id, number, snapshot, stored, action, role in found
     }
 
 

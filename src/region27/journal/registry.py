@@ -85,7 +85,7 @@ class JournaledKind:
     history: bool = False
     # (source ids of a batch of records) -> {source_id: (object_id, number, SHA-256 of
     # the stored snapshot, the content hash stored beside it)}
-    versions: Callable[[list[int]], dict[int, tuple[int, int, str, str]]] | None = None
+    versions: Callable[[list[int]], dict[int, tuple[int, int, str, str, str, str]]] | None = None
     # (the recorded source ids, a queryset) -> a message for the first stored version
     # that has no record, if any
     unrecorded: Callable[[Any], list[str]] | None = None

@@ -105,20 +105,21 @@ def _expected(content: str, commitment: str | None, nonces: dict[str, Any]) -> s
 
 def _check_versions(
     spec: JournaledKind,
-    batch: list[tuple[int, int, int, int, str, str | None]],
+    batch: list[tuple[int, int, int, int, str, str | None, str, str]],
     nonces: dict[str, Any],
     report: Report,
 ) -> None:
-    """batch: (seq, source_id, object_id, version, content_hash, commitment) of one kind."""
+    """batch: (seq, source_id, object_id, version, content_hash, commitment, action, role)
+    of one kind's records."""
     assert spec.versions is not None
     found = spec.versions([b[1] for b in batch])
-    for seq, source, object_id, number, content, commitment in batch:
+    for seq, source, object_id, number, content, commitment, action, role in batch:
         version = found.get(source)
         name = f"record #{seq} ({spec.kind} {object_id} version {number})"
         if version is None:
             report.problems.append(f"{name}: its stored version is missing")
             continue
-        owner, stored_number, snapshot_hash, stored_hash = version
+        owner, stored_number, snapshot_hash, stored_hash, stored_action, stored_role = version
         if owner != object_id or stored_number != number:
             report.problems.append(f"{name}: points to another object's version")
         elif _expected(snapshot_hash, commitment, nonces) != content:
@@ -128,6 +129,11 @@ def _check_versions(
             )
         elif stored_hash != snapshot_hash:
             report.problems.append(f"{name}: the version's stored hash was changed")
+        elif (stored_action, stored_role) != (action, role):
+            report.problems.append(
+                f"{name}: the version says {stored_action!r} by {stored_role!r}, its record "
+                f"{action!r} by {role!r} (the version's action or role was changed)"
+            )
 
 
 def verify(*, progress: Callable[[str], None] | None = None, files: bool = False) -> Report:
@@ -136,7 +142,7 @@ def verify(*, progress: Callable[[str], None] | None = None, files: bool = False
     expected_seq = 0
     kinds = journaled_kinds()
     nonces = _nonces()
-    batches: dict[str, list[tuple[int, int, int, int, str, str | None]]] = {}
+    batches: dict[str, list[tuple[int, int, int, int, str, str | None, str, str]]] = {}
     latest: dict[str, dict[int, Latest]] = {}
     first_leaf_problem = True
     for row in _records():
@@ -183,7 +189,7 @@ def verify(*, progress: Callable[[str], None] | None = None, files: bool = False
                 report.problems.append(f"record #{seq}: no stored history to check it against")
             else:
                 batch = batches.setdefault(kind, [])
-                batch.append((seq, source, object_id, version, content, commitment))
+                batch.append((seq, source, object_id, version, content, commitment, action, role))
                 if len(batch) >= CHUNK:
                     _check_versions(spec, batch, nonces, report)
                     batches[kind] = []
