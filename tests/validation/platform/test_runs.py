@@ -284,3 +284,42 @@ def test_entry_page_reads_every_badge_in_three_queries(
         assert state.pending == pending_run(distribution)
     assert states[first.pk].pending is not None
     assert validation_states(entry=world["dataset"], member=False)[first.pk].pending is None
+
+
+def test_a_replacement_validated_after_publication_waits_for_the_elu(
+    schemas: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A file replaced on a submitted entry, validated after an élu published it: the run
+    finishes (never stuck "running"), and the file does not become public by itself."""
+    from region27.catalog import services as catalog_services
+    from region27.catalog.models import Entry
+    from region27.validation.selectors import schema_resolve
+    from region27.validation.services import (
+        distribution_add_with_schema,
+        distribution_replace_file,
+        run_execute,
+    )
+
+    org = factories.organisation(requires_validation=True)
+    agent = factories.member(org, "agent")
+    elu = factories.member(org, "elu")
+    entry = factories.entry(org, agent, kind="dataset", status="submitted")
+    with django_capture_on_commit_callbacks(execute=True):
+        distribution = distribution_add_with_schema(
+            entry=entry,
+            by=agent,
+            title="Subventions",
+            file=upload(subventions_csv()),
+            schema_version=schema_resolve("scdl/subventions"),
+        )
+    public_file = distribution.file.name
+    with django_capture_on_commit_callbacks(execute=False):
+        run = distribution_replace_file(
+            distribution=distribution, by=agent, file=upload(subventions_csv(rows=5))
+        )
+    catalog_services.entry_publish(entry=Entry.objects.get(pk=entry.pk), by=elu)
+    run_execute(run_id=run.pk)
+    run.refresh_from_db()
+    distribution.refresh_from_db()
+    assert run.status == "done" and run.valid and run.decision == ""
+    assert distribution.file.name == public_file

@@ -13,6 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from region27.accounts.policy import changes_need_approval
+from region27.catalog.models import Entry
 from region27.core.jobs import INTERRUPTED, Lease, LeaseLost, heartbeat, lease_acquire, lease_stale
 from region27.validation.engine import EngineInputError, Report, validate
 from region27.validation.models import (
@@ -171,5 +173,11 @@ def _run_finish(
         run.failure_message = failure.message
     run.save()
     if run.is_replacement and run.conforms and not run.decision:
+        entry = Entry.objects.get(pk=run.distribution.entry_id)
+        if changes_need_approval(entry):
+            # The entry was published meanwhile where élus validate changes: the file
+            # does not replace the public one by itself. The run is done; its file waits
+            # for the agents' decision (proposing it goes through an élu).
+            return run
         promote(run, by=run.created_by, decision=Decision.PROMOTED)
     return run
