@@ -67,3 +67,14 @@ def test_journal_times_say_their_time_zone(client: Client) -> None:
     assert "Date (UTC)" not in html
     shown = f"{local:%H:%M} {local.tzname()}"
     assert shown in html, shown
+
+
+@pytest.mark.django_db
+def test_every_page_names_its_icon(client: Client) -> None:
+    from django.contrib.staticfiles import finders
+
+    html = client.get("/").content.decode()
+    match = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', html)
+    assert match, "no icon"
+    found = finders.find("region27/favicon.svg")
+    assert found and Path(str(found)).read_text(encoding="utf-8").startswith("<svg")
