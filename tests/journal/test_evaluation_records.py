@@ -215,7 +215,9 @@ def test_journal_page_labels_roles_in_french_and_refuses_bad_dates(
 ) -> None:
     services.indicator_create(name="Emploi", level=Level.DEPARTEMENT)  # by the platform
     html = client.get("/journal/?kind=indicator").content.decode()
-    assert "(Plateforme)" in html and "(system)" not in html
+    # The platform is named once, as a person would say it (not « Plateforme (Plateforme) »).
+    assert "<td>La plateforme</td>" in html and "(Plateforme)" not in html
+    assert "(system)" not in html
     html = client.get("/journal/?kind=organisation").content.decode()
     assert "(system)" not in html
     response = client.get("/journal/?since=hier")

@@ -167,7 +167,7 @@ def role_label(role: str) -> str:
 def actor_labels(*, refs: set[str], roles: dict[str, str] | None = None) -> dict[str, str]:
     """What the pages show for each actor reference: the display name of people acting
     for an organisation (agents, élus, admins), a pseudonym for habitants."""
-    labels = {ACTOR_SYSTEM: gettext("Plateforme"), ACTOR_ANONYMOUS: gettext("Anonyme")}
+    labels = {ACTOR_SYSTEM: gettext("La plateforme"), ACTOR_ANONYMOUS: gettext("Anonyme")}
     for actor in Actor.objects.filter(ref__in=refs).select_related("user"):
         public_role = (roles or {}).get(actor.ref) in HOOKS.public_roles
         name = actor.user.display_name if actor.user is not None else ""

@@ -207,7 +207,10 @@ def _decorate(request: HttpRequest, records: list[Record]) -> list[dict[str, Any
                 "action_label": actions.get(record.action, record.action),
                 "organisation": organisations.get(record.organisation_id or 0),
                 "actor": labels.get(record.actor, record.actor),
-                "role": journal_selectors.role_label(record.role) if record.role else "",
+                # The platform acts in no role of its own: « La plateforme », said once.
+                "role": journal_selectors.role_label(record.role)
+                if record.role and record.role != record.actor
+                else "",
             }
         )
     return rows
