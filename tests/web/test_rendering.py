@@ -78,3 +78,10 @@ def test_every_page_names_its_icon(client: Client) -> None:
     assert match, "no icon"
     found = finders.find("region27/favicon.svg")
     assert found and Path(str(found)).read_text(encoding="utf-8").startswith("<svg")
+
+
+@pytest.mark.django_db
+def test_home_leads_to_the_evaluations_and_the_journal(client: Client) -> None:
+    html = client.get("/").content.decode()
+    main = html[html.index("<main") : html.index("</main>")]
+    assert 'href="/evaluations/"' in main and 'href="/journal/"' in main
