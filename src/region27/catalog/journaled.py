@@ -196,12 +196,9 @@ def entries_in_territory(territory: Any) -> Any:
     """Entries the journal's territory filter selects: anonymised reports are left out
     (their territory could name their organisation)."""
     from region27.catalog.models import Entry
+    from region27.catalog.visibility import anonymised_q
 
-    return (
-        Entry.objects.filter(territories=territory)
-        .exclude(kind="failure", failure__anonymised=True)
-        .values("pk")
-    )
+    return Entry.objects.filter(territories=territory).exclude(anonymised_q()).values("pk")
 
 
 def distribution_files() -> Iterator[Any]:

@@ -142,10 +142,6 @@ def journaled_kinds() -> dict[str, JournaledKind]:
     return dict(_KINDS)
 
 
-def kind_spec(kind: str) -> JournaledKind | None:
-    return _KINDS.get(kind)
-
-
 def journaled_models() -> dict[str, str]:
     """`app_label.modelname` of every model that is part of a journaled kind -> its kind."""
     found: dict[str, str] = {}

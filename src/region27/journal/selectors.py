@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext
 
 from region27.journal import merkle
-from region27.journal.models import Actor, Checkpoint, Cosignature, Peer, Record, SealedAuthorship
+from region27.journal.models import Actor, Cosignature, Peer, Record, SealedAuthorship
 from region27.journal.registry import HOOKS, journaled_kinds
 from region27.journal.services import (
     ACTOR_ANONYMOUS,
@@ -173,10 +173,6 @@ def actor_labels(*, refs: set[str], roles: dict[str, str] | None = None) -> dict
         name = actor.user.display_name if actor.user is not None else ""
         labels[actor.ref] = name if public_role and name else actor.pseudonym
     return labels
-
-
-def latest_checkpoint() -> Checkpoint | None:
-    return Checkpoint.objects.order_by("-size", "-pk").first()
 
 
 def cosignatures(*, direction: str) -> QuerySet[Cosignature]:
