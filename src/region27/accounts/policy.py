@@ -128,6 +128,11 @@ def can(user: Any, action: Action, target: Entry | Organisation) -> bool:
     return False
 
 
+def can_change(user: Any, entry: Entry) -> bool:
+    """May the user change the entry, directly or by proposing it to the élus?"""
+    return can(user, Action.ENTRY_EDIT, entry) or can(user, Action.ENTRY_PROPOSE, entry)
+
+
 def can_view(user: Any, entry: Entry) -> bool:
     """Published entries are public; others only to members of the organisation."""
     if entry.status == "published":

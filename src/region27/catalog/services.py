@@ -29,7 +29,14 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from region27.accounts.models import Membership, Organisation, Role, User
-from region27.accounts.policy import Action, actor_kind, can, changes_need_approval, role_in
+from region27.accounts.policy import (
+    Action,
+    actor_kind,
+    can,
+    can_change,
+    changes_need_approval,
+    role_in,
+)
 from region27.catalog import hooks
 from region27.catalog.kinds import KindSpec, kind_get
 from region27.catalog.licences import licence_get
@@ -1183,7 +1190,7 @@ def revision_reject(*, revision: EntryRevision, by: User, reason: str) -> EntryR
 def revision_abandon(*, revision: EntryRevision, by: User) -> EntryRevision:
     """The agents drop their pending revision (its candidate files are deleted)."""
     entry = Entry.objects.select_for_update(no_key=True).get(pk=revision.entry_id)
-    if not (can(by, Action.ENTRY_PROPOSE, entry) or can(by, Action.ENTRY_EDIT, entry)):
+    if not can_change(by, entry):
         raise NotAllowed()
     locked = _pending(entry)
     if locked is None or locked.pk != revision.pk:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from region27.accounts.policy import Action, can
+from region27.accounts.policy import Action, can, can_change
 from region27.catalog.models import EntryRevision, RevisionState
 
 register = template.Library()
@@ -31,5 +31,5 @@ def revision_state(context: template.Context, entry: Any) -> dict[str, Any]:
         "rejected": latest if latest is not None and latest.state == "rejected" else None,
         "can_propose": can(user, Action.ENTRY_PROPOSE, entry),
         "can_review": can(user, Action.ENTRY_REVIEW, entry),
-        "can_change": can(user, Action.ENTRY_EDIT, entry) or can(user, Action.ENTRY_PROPOSE, entry),
+        "can_change": can_change(user, entry),
     }

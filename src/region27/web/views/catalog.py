@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from region27.accounts.models import Membership, Role
-from region27.accounts.policy import Action, can
+from region27.accounts.policy import Action, can, can_change
 from region27.accounts.selectors import writer_organisations
 from region27.catalog import services, visibility
 from region27.catalog.kinds import KindSpec, kind_all, kind_get
@@ -407,7 +407,7 @@ def entry_edit(request: HttpRequest, slug: str) -> HttpResponse:
         return found
     entry = found
     proposes = can(request.user, Action.ENTRY_PROPOSE, entry)
-    if not (can(request.user, Action.ENTRY_EDIT, entry) or proposes):
+    if not can_change(request.user, entry):
         raise NotAllowed()
     spec = kind_get(entry.kind)
     if spec is None:
@@ -493,7 +493,7 @@ def distribution_new(request: HttpRequest, slug: str) -> HttpResponse:
         return found
     entry = found
     proposes = can(request.user, Action.ENTRY_PROPOSE, entry)
-    if entry.kind != "dataset" or not (can(request.user, Action.ENTRY_EDIT, entry) or proposes):
+    if entry.kind != "dataset" or not can_change(request.user, entry):
         raise NotAllowed()
     refused = upload_refused(request) if request.method == "POST" else None
     form = DistributionForm(
@@ -636,8 +636,7 @@ def entry_review(request: HttpRequest, slug: str) -> HttpResponse:
             "distributions": entry.distributions.all() if entry.kind == "dataset" else [],
             "file_ops": revision.files if revision is not None else [],
             "can_decide": can_decide,
-            "can_abandon": revision is not None
-            and (can(user, Action.ENTRY_PROPOSE, entry) or can(user, Action.ENTRY_EDIT, entry)),
+            "can_abandon": revision is not None and can_change(user, entry),
             "reject_form": RevisionRejectForm(),
             "nav": "queue",
         },
